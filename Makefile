@@ -1,0 +1,39 @@
+# Quarry. `make run` and `make test` do all set-up on a fresh clone (Python 3.11+ and make).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench lint format clean-db
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+# Start the embedded PostgreSQL only when no DATABASE_URL points elsewhere.
+define with_db
+	@if [ -z "$$DATABASE_URL" ]; then $(PY) -m config.embedded_pg start; fi
+endef
+
+run: $(STAMP)
+	$(PY) -m config.devrun
+
+# pytest exits 5 when it collects nothing: for Quarry that is a failure, not a pass.
+test: $(STAMP)
+	$(with_db)
+	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
+
+bench: $(STAMP)
+	$(with_db)
+	$(PY) -m bench.run $(BENCH_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .

@@ -1,0 +1,180 @@
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import Q
+
+
+class Severity(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
+
+
+SEVERITY_RANK = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
+
+
+class State(models.TextChoices):
+    NEW = "new", "New"
+    TRIAGE = "triage", "Triage"
+    INVESTIGATING = "investigating", "Investigating"
+    ENFORCEMENT = "enforcement", "Enforcement"
+    LEGAL_REVIEW = "legal_review", "Legal review"
+    REFERRED = "referred", "Referred"
+    CLOSED = "closed", "Closed"
+
+
+OPEN_STATES = [s for s in State.values if s != State.CLOSED]
+
+
+class Resolution(models.TextChoices):
+    CONFIRMED_THEFT = "confirmed_theft", "Confirmed theft"
+    ABUSE_NO_THEFT = "abuse_no_theft", "Abuse, no theft"
+    FALSE_POSITIVE = "false_positive", "False positive"
+    DUPLICATE = "duplicate", "Duplicate"
+    INSUFFICIENT_EVIDENCE = "insufficient_evidence", "Insufficient evidence"
+    BENIGN = "benign", "Benign"
+
+
+class CaseNumberCounter(models.Model):
+    """One row per year; `case_number_next()` bumps it with a single upsert so that two
+    cases opened at the same moment never share a number."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class Case(models.Model):
+    number = models.CharField(max_length=20, unique=True)
+    title = models.CharField(max_length=300)
+    summary = models.TextField(blank=True)
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.NEW)
+    resolution = models.CharField(max_length=30, choices=Resolution.choices, blank=True)
+    closing_summary = models.TextField(blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+    )
+    suspected_actor = models.CharField(max_length=200, blank=True)
+    actor_confidence = models.PositiveSmallIntegerField(null=True, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_cases",
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="CaseMember", related_name="member_cases", blank=True
+    )
+    restricted = models.BooleanField(default=False)
+    legal_hold = models.BooleanField(default=False)
+    tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    investigating_at = models.DateTimeField(null=True, blank=True)
+    enforcement_at = models.DateTimeField(null=True, blank=True)
+    legal_review_at = models.DateTimeField(null=True, blank=True)
+    referred_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    triage_due_at = models.DateTimeField()
+    resolve_due_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(number__regex=r"^QRY-[0-9]{4}-[0-9]{5,}$"), name="case_number_format"
+            ),
+            models.CheckConstraint(condition=Q(state__in=State.values), name="case_state_valid"),
+            models.CheckConstraint(
+                condition=Q(severity__in=Severity.values), name="case_severity_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(actor_confidence__isnull=True)
+                | Q(actor_confidence__gte=0, actor_confidence__lte=100),
+                name="case_actor_confidence_0_100",
+            ),
+            # A closed case carries a resolution and a closing summary; an open one carries none.
+            models.CheckConstraint(
+                condition=(Q(state=State.CLOSED) & ~Q(resolution="") & ~Q(closing_summary=""))
+                | (~Q(state=State.CLOSED) & Q(resolution="")),
+                name="case_resolution_iff_closed",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolution=Resolution.DUPLICATE, duplicate_of__isnull=False)
+                | (~Q(resolution=Resolution.DUPLICATE) & Q(duplicate_of__isnull=True)),
+                name="case_duplicate_names_survivor",
+            ),
+            models.CheckConstraint(
+                condition=~Q(duplicate_of=models.F("id")), name="case_not_duplicate_of_itself"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "-created_at"], name="case_state_created"),
+            models.Index(fields=["assignee", "state"], name="case_assignee_state"),
+            GinIndex(fields=["tags"], name="case_tags_gin"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state != State.CLOSED
+
+
+class CaseMember(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "user"], name="case_member_unique"),
+        ]
+
+
+class Comment(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class CaseEvent(models.Model):
+    """The append-only audit trail. A database trigger refuses UPDATE and DELETE; each row's
+    hash covers the previous row's hash and this row's canonical JSON (see cases/audit.py)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField()
+    kind = models.CharField(max_length=40)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200)
+    at = models.DateTimeField()
+    data = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["case_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "seq"], name="case_event_seq_unique"),
+            models.CheckConstraint(condition=Q(seq__gte=1), name="case_event_seq_positive"),
+        ]
+        indexes = [models.Index(fields=["case", "kind"], name="case_event_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}#{self.seq} {self.kind}"

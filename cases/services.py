@@ -1,0 +1,337 @@
+"""Every change to a case goes through here, and each writes its audit event in the same
+transaction."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.utils import timezone
+
+from core.errors import DomainError, PermissionDenied
+from core.roles import LEAD, user_roles
+
+from . import workflow
+from .audit import event_append
+from .models import Case, CaseMember, Comment, Resolution, Severity, State
+
+User = get_user_model()
+
+MAX_TAGS = 30
+
+
+def case_number_next(year: int) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO cases_casenumbercounter (year, last) VALUES (%s, 1) "
+            "ON CONFLICT (year) DO UPDATE SET last = cases_casenumbercounter.last + 1 "
+            "RETURNING last",
+            [year],
+        )
+        (last,) = cursor.fetchone()
+    return f"QRY-{year}-{last:05d}"
+
+
+def _clean_tags(tags: list[str] | None) -> list[str]:
+    cleaned = sorted({t.strip().lower() for t in (tags or []) if t and t.strip()})
+    if len(cleaned) > MAX_TAGS:
+        raise DomainError(f"A case takes at most {MAX_TAGS} tags.", field="tags", status=400)
+    if any(len(t) > 50 for t in cleaned):
+        raise DomainError("A tag is at most 50 characters.", field="tags", status=400)
+    return cleaned
+
+
+@transaction.atomic
+def case_create(
+    *,
+    title: str,
+    created_by=None,
+    summary: str = "",
+    severity: str = Severity.MEDIUM,
+    tags: list[str] | None = None,
+    suspected_actor: str = "",
+    actor_confidence: int | None = None,
+    restricted: bool = False,
+    origin: str = "manual",
+) -> Case:
+    title = (title or "").strip()
+    if not title:
+        raise DomainError("A case needs a title.", field="title", status=400)
+    if severity not in Severity.values:
+        raise DomainError(f"Unknown severity {severity!r}.", field="severity", status=400)
+    if actor_confidence is not None and not 0 <= actor_confidence <= 100:
+        raise DomainError("Actor confidence is 0 to 100.", field="actor_confidence", status=400)
+    now = timezone.now()
+    sla = settings.QUARRY_SLA[severity]
+    case = Case.objects.create(
+        number=case_number_next(now.year),
+        title=title[:300],
+        summary=summary,
+        severity=severity,
+        tags=_clean_tags(tags),
+        suspected_actor=suspected_actor,
+        actor_confidence=actor_confidence,
+        restricted=restricted,
+        created_by=created_by,
+        created_at=now,
+        updated_at=now,
+        triage_due_at=now + sla["triage"],
+        resolve_due_at=now + sla["resolve"],
+    )
+    if created_by is not None:
+        CaseMember.objects.get_or_create(case=case, user=created_by)
+    event_append(
+        case=case,
+        kind="case.created",
+        actor=created_by,
+        data={
+            "title": case.title,
+            "severity": severity,
+            "restricted": restricted,
+            "origin": origin,
+        },
+    )
+    return case
+
+
+def _lock(case: Case) -> Case:
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+def _linked_account_count(case: Case) -> int:
+    return case.case_accounts.count()
+
+
+def _evidence_count(case: Case) -> int:
+    return case.evidence_items.count()
+
+
+def _has_finished_export(case: Case) -> bool:
+    return case.exports.filter(status="done").exists()
+
+
+@transaction.atomic
+def case_transition(
+    *,
+    case: Case,
+    user,
+    to_state: str,
+    reason: str = "",
+    expected_state: str | None = None,
+    resolution: str = "",
+    closing_summary: str = "",
+    duplicate_of: Case | None = None,
+) -> Case:
+    """Move a case to another state. The row lock makes the check-then-write atomic: of two
+    people moving the same case from the same state, the second one waits, then finds the state
+    changed and is refused."""
+    locked = _lock(case)
+    from_state = locked.state
+    if expected_state is not None and expected_state != from_state:
+        raise DomainError(
+            f"{locked.number} is now {locked.get_state_display().lower()}, not "
+            f"{State(expected_state).label.lower()}: someone moved it meanwhile. Reload and retry.",
+            field="state",
+        )
+    if to_state not in State.values:
+        raise DomainError(f"Unknown state {to_state!r}.", field="to_state", status=400)
+    allowed_roles = workflow.roles_for(from_state, to_state)
+    if allowed_roles is None:
+        raise DomainError(
+            f"A case cannot go from {State(from_state).label.lower()} to "
+            f"{State(to_state).label.lower()}.",
+            field="to_state",
+        )
+    if not (user_roles(user) & allowed_roles):
+        needed = " or ".join(sorted(allowed_roles))
+        raise PermissionDenied(
+            f"Moving a case from {State(from_state).label.lower()} to "
+            f"{State(to_state).label.lower()} needs the {needed} role.",
+            field="to_state",
+        )
+
+    now = timezone.now()
+    event_data = {"from": from_state, "to": to_state, "reason": reason}
+    if to_state == State.ENFORCEMENT and _linked_account_count(locked) == 0:
+        raise DomainError("Enforcement needs at least one linked account.", field="to_state")
+    if to_state == State.LEGAL_REVIEW and _evidence_count(locked) == 0:
+        raise DomainError("Legal review needs at least one evidence item.", field="to_state")
+    if to_state == State.REFERRED and not _has_finished_export(locked):
+        raise DomainError("Referral needs a finished export bundle of the case.", field="to_state")
+    if to_state == State.CLOSED:
+        _close_checks(locked, user, resolution, closing_summary, duplicate_of)
+        locked.resolution = resolution
+        locked.closing_summary = closing_summary.strip()
+        locked.duplicate_of = duplicate_of if resolution == Resolution.DUPLICATE else None
+        event_data.update(resolution=resolution, closing_summary=locked.closing_summary)
+        if locked.duplicate_of is not None:
+            event_data["duplicate_of"] = locked.duplicate_of.number
+    if from_state == State.CLOSED:
+        event_data["previous_resolution"] = locked.resolution
+        locked.resolution = ""
+        locked.closing_summary = ""
+        locked.duplicate_of = None
+        locked.closed_at = None
+        locked.reopened_at = now
+
+    locked.state = to_state
+    locked.updated_at = now
+    field = workflow.TIMESTAMP_FIELD.get(to_state)
+    if field and (getattr(locked, field) is None or to_state == State.CLOSED):
+        setattr(locked, field, now)
+    locked.save()
+    event_append(
+        case=locked,
+        kind="case.reopened" if from_state == State.CLOSED else "case.transition",
+        actor=user,
+        data=event_data,
+    )
+    return locked
+
+
+def _close_checks(case, user, resolution, closing_summary, duplicate_of) -> None:
+    if resolution not in Resolution.values:
+        raise DomainError(
+            "Closing needs a resolution: one of " + ", ".join(Resolution.values) + ".",
+            field="resolution",
+            status=400,
+        )
+    if not (closing_summary or "").strip():
+        raise DomainError("Closing needs a closing summary.", field="closing_summary", status=400)
+    if resolution == Resolution.DUPLICATE:
+        if duplicate_of is None:
+            raise DomainError(
+                "A duplicate must name the surviving case.", field="duplicate_of", status=400
+            )
+        if duplicate_of.pk == case.pk:
+            raise DomainError(
+                "A case cannot be a duplicate of itself.", field="duplicate_of", status=400
+            )
+        if duplicate_of.resolution == Resolution.DUPLICATE:
+            raise DomainError(
+                f"{duplicate_of.number} is itself a duplicate; name the case that survives.",
+                field="duplicate_of",
+                status=400,
+            )
+
+
+@transaction.atomic
+def case_assign(*, case: Case, user, assignee) -> Case:
+    if LEAD not in user_roles(user):
+        raise PermissionDenied("Assigning a case needs the lead role.", field="assignee")
+    locked = _lock(case)
+    previous = locked.assignee.get_username() if locked.assignee else None
+    locked.assignee = assignee
+    locked.updated_at = timezone.now()
+    locked.save(update_fields=["assignee", "updated_at"])
+    if assignee is not None:
+        CaseMember.objects.get_or_create(case=locked, user=assignee)
+    event_append(
+        case=locked,
+        kind="case.assigned",
+        actor=user,
+        data={"from": previous, "to": assignee.get_username() if assignee else None},
+    )
+    return locked
+
+
+UPDATABLE = ("title", "summary", "severity", "suspected_actor", "actor_confidence", "tags")
+
+
+@transaction.atomic
+def case_update(*, case: Case, user, **changes) -> Case:
+    unknown = set(changes) - set(UPDATABLE)
+    if unknown:
+        raise DomainError(
+            f"Cannot change {sorted(unknown)[0]}.", field=sorted(unknown)[0], status=400
+        )
+    locked = _lock(case)
+    if not locked.is_open:
+        raise DomainError("A closed case is read-only; a lead may reopen it.")
+    diff = {}
+    for name, value in changes.items():
+        if name == "title":
+            value = (value or "").strip()
+            if not value:
+                raise DomainError("A case needs a title.", field="title", status=400)
+        if name == "severity" and value not in Severity.values:
+            raise DomainError(f"Unknown severity {value!r}.", field="severity", status=400)
+        if name == "actor_confidence" and value is not None and not 0 <= value <= 100:
+            raise DomainError("Actor confidence is 0 to 100.", field="actor_confidence", status=400)
+        if name == "tags":
+            value = _clean_tags(value)
+        old = getattr(locked, name)
+        if old != value:
+            diff[name] = {"from": old, "to": value}
+            setattr(locked, name, value)
+    if not diff:
+        return locked
+    locked.updated_at = timezone.now()
+    locked.save()
+    event_append(case=locked, kind="case.updated", actor=user, data=diff)
+    return locked
+
+
+@transaction.atomic
+def case_restrict(*, case: Case, user, restricted: bool) -> Case:
+    if LEAD not in user_roles(user):
+        raise PermissionDenied("Restricting a case needs the lead role.", field="restricted")
+    locked = _lock(case)
+    if locked.restricted == restricted:
+        return locked
+    locked.restricted = restricted
+    locked.updated_at = timezone.now()
+    locked.save(update_fields=["restricted", "updated_at"])
+    # Whoever restricts stays able to see the case.
+    CaseMember.objects.get_or_create(case=locked, user=user)
+    event_append(
+        case=locked,
+        kind="case.restricted" if restricted else "case.unrestricted",
+        actor=user,
+        data={},
+    )
+    return locked
+
+
+@transaction.atomic
+def case_member_add(*, case: Case, user, member) -> None:
+    if LEAD not in user_roles(user):
+        raise PermissionDenied("Adding members needs the lead role.", field="member")
+    _, created = CaseMember.objects.get_or_create(case=case, user=member)
+    if created:
+        event_append(
+            case=case, kind="case.member_added", actor=user, data={"member": member.get_username()}
+        )
+
+
+@transaction.atomic
+def case_member_remove(*, case: Case, user, member) -> None:
+    if LEAD not in user_roles(user):
+        raise PermissionDenied("Removing members needs the lead role.", field="member")
+    deleted, _ = CaseMember.objects.filter(case=case, user=member).delete()
+    if deleted:
+        event_append(
+            case=case,
+            kind="case.member_removed",
+            actor=user,
+            data={"member": member.get_username()},
+        )
+
+
+@transaction.atomic
+def case_comment_add(*, case: Case, user, body: str) -> Comment:
+    body = (body or "").strip()
+    if not body:
+        raise DomainError("A note cannot be empty.", field="body", status=400)
+    if len(body) > 50_000:
+        raise DomainError("A note is at most 50,000 characters.", field="body", status=400)
+    comment = Comment.objects.create(case=case, author=user, body=body)
+    event_append(
+        case=case, kind="comment.added", actor=user, data={"comment_id": comment.pk, "body": body}
+    )
+    return comment
+
+
+def case_record_view(*, case: Case, user) -> None:
+    """Views of restricted material are on the audit trail too."""
+    if case.restricted:
+        with transaction.atomic():
+            event_append(case=case, kind="case.viewed", actor=user, data={})

@@ -1,0 +1,67 @@
+"""Small readers for settings taken from the environment; a bad value fails loudly at start-up."""
+
+import os
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("QUARRY_VAR_DIR", BASE_DIR / "var")).resolve()
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), got {raw!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def embedded_database_url() -> str:
+    """The URL of the embedded PostgreSQL that `make run` and `make test` start under var/."""
+    port = env_int("EMBEDDED_PG_PORT", 54329)
+    return f"postgres://postgres@127.0.0.1:{port}/quarry"
+
+
+def local_secret_key() -> str:
+    """A key made once per installation and kept under var/, for the single-machine run.
+    Deployments set SECRET_KEY instead, so that every replica signs sessions alike."""
+    import secrets
+
+    path = VAR_DIR / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(50)
+        try:
+            with open(path, "x") as handle:
+                handle.write(key)
+        except FileExistsError:
+            return path.read_text().strip()
+        return key
