@@ -22,6 +22,6 @@ class CustodyEventAdmin(ReadOnlyAdmin):
     list_filter = ("action",)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(
-            evidence__case__in=cases_visible_to(request.user)
+        return (
+            super().get_queryset(request).filter(evidence__case__in=cases_visible_to(request.user))
         )
