@@ -1,0 +1,16 @@
+import logging
+
+from celery import shared_task
+
+from .integrity import integrity_sweep
+
+log = logging.getLogger(__name__)
+
+
+@shared_task
+def integrity_sweep_task() -> int:
+    """Scheduled by beat; each problem is logged (and recorded as a custody event)."""
+    problems = list(integrity_sweep())
+    for problem in problems:
+        log.error("integrity: %s: %s", problem.where, problem.what)
+    return len(problems)
