@@ -40,10 +40,10 @@ class CaseEventSerializer(serializers.Serializer):
 
 
 class TransitionInput(serializers.Serializer):
-    to_state = serializers.ChoiceField(choices=State.values)
-    expected_state = serializers.ChoiceField(choices=State.values, required=False)
+    to_state = serializers.ChoiceField(choices=State.choices)
+    expected_state = serializers.ChoiceField(choices=State.choices, required=False)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    resolution = serializers.ChoiceField(choices=Resolution.values, required=False)
+    resolution = serializers.ChoiceField(choices=Resolution.choices, required=False)
     closing_summary = serializers.CharField(required=False, allow_blank=True)
     duplicate_of = serializers.CharField(required=False, max_length=20)
 
