@@ -30,6 +30,23 @@ def case_number_next(year: int) -> str:
     return f"QRY-{year}-{last:05d}"
 
 
+def _clean_field(name: str, value):
+    """Check one editable field of a case; return it cleaned. Shared by create and update."""
+    if name == "title":
+        value = (value or "").strip()
+        if not value:
+            raise DomainError("A case needs a title.", field="title", status=400)
+        if len(value) > 300:
+            raise DomainError("A title is at most 300 characters.", field="title", status=400)
+    elif name == "severity" and value not in Severity.values:
+        raise DomainError(f"Unknown severity {value!r}.", field="severity", status=400)
+    elif name == "actor_confidence" and value is not None and not 0 <= value <= 100:
+        raise DomainError("Actor confidence is 0 to 100.", field="actor_confidence", status=400)
+    elif name == "tags":
+        value = _clean_tags(value)
+    return value
+
+
 def _clean_tags(tags: list[str] | None) -> list[str]:
     cleaned = sorted({t.strip().lower() for t in (tags or []) if t and t.strip()})
     if len(cleaned) > MAX_TAGS:
@@ -52,18 +69,14 @@ def case_create(
     restricted: bool = False,
     origin: str = "manual",
 ) -> Case:
-    title = (title or "").strip()
-    if not title:
-        raise DomainError("A case needs a title.", field="title", status=400)
-    if severity not in Severity.values:
-        raise DomainError(f"Unknown severity {severity!r}.", field="severity", status=400)
-    if actor_confidence is not None and not 0 <= actor_confidence <= 100:
-        raise DomainError("Actor confidence is 0 to 100.", field="actor_confidence", status=400)
+    title = _clean_field("title", title)
+    _clean_field("severity", severity)
+    _clean_field("actor_confidence", actor_confidence)
     now = timezone.now()
     sla = settings.QUARRY_SLA[severity]
     case = Case.objects.create(
         number=case_number_next(now.year),
-        title=title[:300],
+        title=title,
         summary=summary,
         severity=severity,
         tags=_clean_tags(tags),
@@ -248,16 +261,7 @@ def case_update(*, case: Case, user, **changes) -> Case:
         raise DomainError("A closed case is read-only; a lead may reopen it.")
     diff = {}
     for name, value in changes.items():
-        if name == "title":
-            value = (value or "").strip()
-            if not value:
-                raise DomainError("A case needs a title.", field="title", status=400)
-        if name == "severity" and value not in Severity.values:
-            raise DomainError(f"Unknown severity {value!r}.", field="severity", status=400)
-        if name == "actor_confidence" and value is not None and not 0 <= value <= 100:
-            raise DomainError("Actor confidence is 0 to 100.", field="actor_confidence", status=400)
-        if name == "tags":
-            value = _clean_tags(value)
+        value = _clean_field(name, value)
         old = getattr(locked, name)
         if old != value:
             diff[name] = {"from": old, "to": value}
