@@ -96,6 +96,11 @@ class BagZipWriter:
     def close(self) -> None:
         self._zip.close()
 
+    def abandon(self) -> None:
+        """Drop a bag that will not be finished: without this, zipfile would still write its
+        central directory when collected, into a file that is already closed and deleted."""
+        self._zip.fp = None
+
 
 def _manifest(digests: list[Digest], algorithm: str) -> bytes:
     lines = [f"{getattr(d, algorithm)}  {manifest_path(d.path)}\n" for d in digests]

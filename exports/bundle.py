@@ -135,6 +135,20 @@ class BundleWriter:
         self.chain_head = GENESIS
 
     def write(self) -> BundleResult:
+        try:
+            self._write_all()
+        except BaseException:
+            self.bag.abandon()
+            raise
+        self.bag.close()
+        return BundleResult(
+            payload_oxum=self.bag.payload_oxum(),
+            chain_head=self.chain_head,
+            key_fingerprint=self.fingerprint,
+            included_evidence=sorted(self.included),
+        )
+
+    def _write_all(self) -> None:
         self.progress(0, "case.json")
         self.bag.add_bytes("data/case.json", self._case_json())
         self.progress(0, "timeline.jsonl")
@@ -153,13 +167,6 @@ class BundleWriter:
         self.bag.add_bytes("data/report.pdf", self._report())
         self.progress(METADATA_WEIGHT // 2, "manifests and signature")
         self._add_tag_files()
-        self.bag.close()
-        return BundleResult(
-            payload_oxum=self.bag.payload_oxum(),
-            chain_head=self.chain_head,
-            key_fingerprint=self.fingerprint,
-            included_evidence=sorted(self.included),
-        )
 
     # -- payload ------------------------------------------------------------------------------
 

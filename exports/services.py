@@ -52,7 +52,7 @@ def export_path(export: Export) -> Path:
     return export_dir() / export.file_name
 
 
-def _require_export_role(user) -> None:
+def export_role_require(user) -> None:
     if user is not None and not (user_roles(user) & EXPORT_ROLES):
         raise PermissionDenied("Exports need the legal or lead role.", field="export")
 
@@ -77,7 +77,7 @@ def export_request(
     """Queue an export of the case. `user` is None only for an operator at the shell, named by
     `operator`. The evidence set and the audit trail's length are fixed here, so that a build
     run again after a crash produces the same bundle."""
-    _require_export_role(user)
+    export_role_require(user)
     label = actor_label(user) if user is not None else operator or "operator"
     locked = Case.objects.select_for_update().get(pk=case.pk)
     evidence_ids = list(
@@ -296,7 +296,7 @@ def _export_fail(
 
 @transaction.atomic
 def export_record_download(*, export: Export, user, ip: str | None, user_agent: str) -> None:
-    _require_export_role(user)
+    export_role_require(user)
     if export.status != ExportStatus.DONE:
         raise DomainError("This export has no bundle to download.", field="export")
     event_append(
