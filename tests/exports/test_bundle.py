@@ -125,9 +125,7 @@ def test_a_changed_byte_of_an_evidence_file_is_named(case_with_material, larry, 
 def test_a_changed_line_of_bag_info_is_named(case_with_material, larry, tmp_path):
     root = unzip(build(case_with_material, larry), tmp_path / "out")
     info = root / "bag-info.txt"
-    info.write_text(
-        info.read_text().replace("Example Frontier Lab", "Someone Else Entirely")
-    )
+    info.write_text(info.read_text().replace("Example Frontier Lab", "Someone Else Entirely"))
     code, output = run_verifier(root)
     assert code == 1
     assert "bag-info.txt: sha256 does not match tagmanifest-sha256.txt" in output
