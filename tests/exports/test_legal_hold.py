@@ -62,9 +62,12 @@ def test_evidence_without_hold_can_be_deleted(case, alice):
 def test_a_case_under_hold_cannot_be_purged(case, larry):
     legal_hold_place(case=case, user=larry)
     # Raw SQL, as a purge script would run it: the hold is checked before anything else.
-    with pytest.raises(DatabaseError, match="legal hold"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM cases_case WHERE id = %s", [case.pk])
+    with (
+        pytest.raises(DatabaseError, match="legal hold"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM cases_case WHERE id = %s", [case.pk])
     assert Case.objects.filter(pk=case.pk).exists()
 
 
