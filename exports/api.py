@@ -11,7 +11,7 @@ from evidence.views import client_ip
 
 from .models import ExportStatus
 from .selectors import export_get_for_case, exports_of_case
-from .services import export_record_download, export_request, export_role_require
+from .services import bundle_available, export_record_download, export_request, export_role_require
 from .views import bundle_response
 
 
@@ -87,7 +87,7 @@ def case_export_detail(request, number: str, pk: int):
 def case_export_download(request, number: str, pk: int):
     case = _case_for_exports(request, number)
     export = export_get_for_case(case, pk)
-    if export.status != ExportStatus.DONE:
+    if not bundle_available(export):
         raise Http404("This export has no bundle.")
     export_record_download(
         export=export,

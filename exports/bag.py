@@ -6,6 +6,7 @@ pass. Nothing here knows about Django."""
 import hashlib
 import zipfile
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,6 +14,62 @@ ALGORITHMS = ("sha256", "sha512")
 # Tag files that the tag manifests cover; the signature over tagmanifest-sha512.txt cannot be
 # one of them, and RFC 8493 allows other tag files beside them.
 SIGNATURE_FILE = "signature.ed25519"
+
+
+class BackgroundHash:
+    """A hash fed from its own thread. hashlib releases the GIL on large buffers, so this hash
+    runs on another core while the caller hashes, copies and writes the same chunk. At most one
+    chunk waits for it, so memory stays bounded by the chunk size."""
+
+    def __init__(self, name: str):
+        self._hasher = hashlib.new(name)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"bag-{name}")
+        self._pending: Future | None = None
+
+    def update(self, data: bytes) -> None:
+        # The chunk must never change once handed over: callers pass immutable bytes.
+        if self._pending is not None:
+            self._pending.result()
+        self._pending = self._pool.submit(self._hasher.update, data)
+
+    def hexdigest(self) -> str:
+        if self._pending is not None:
+            self._pending.result()
+            self._pending = None
+        return self._hasher.hexdigest()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+class HashingOutput:
+    """The zip's output file: counts and hashes what is written. It has no seek(), so zipfile
+    writes each entry strictly in order (sizes go in data descriptors) and the SHA-256 of the
+    whole bundle comes out of the same single pass."""
+
+    def __init__(self, handle):
+        self._handle = handle
+        self._sha256 = BackgroundHash("sha256")
+        self.size = 0
+
+    def write(self, data) -> int:
+        data = bytes(data)
+        self._sha256.update(data)
+        self._handle.write(data)
+        self.size += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.size
+
+    def flush(self) -> None:
+        self._handle.flush()
+
+    def sha256(self) -> str:
+        return self._sha256.hexdigest()
+
+    def close(self) -> None:
+        self._sha256.close()
 
 
 @dataclass(frozen=True)
@@ -55,20 +112,23 @@ class BagZipWriter:
     ) -> Digest:
         """Stream one file into the bag. Paths under data/ are payload; the rest are tag files,
         covered by the tag manifests when `listed`."""
-        sha256, sha512, written = hashlib.sha256(), hashlib.sha512(), 0
-        # A known size lets zipfile choose between a plain and a ZIP64 header up front; an
-        # unknown one (generated files) always gets ZIP64 so that it may grow past 4 GiB.
-        with self._zip.open(self._info(path, size), "w", force_zip64=size is None) as out:
-            for chunk in chunks:
-                if not chunk:
-                    continue
-                sha256.update(chunk)
-                sha512.update(chunk)
-                out.write(chunk)
-                written += len(chunk)
-                if on_chunk is not None:
-                    on_chunk(len(chunk))
-        digest = Digest(path, written, sha256.hexdigest(), sha512.hexdigest())
+        sha256, sha512, written = hashlib.sha256(), BackgroundHash("sha512"), 0
+        try:
+            # A known size lets zipfile choose between a plain and a ZIP64 header up front; an
+            # unknown one (generated files) always gets ZIP64 so that it may grow past 4 GiB.
+            with self._zip.open(self._info(path, size), "w", force_zip64=size is None) as out:
+                for chunk in chunks:
+                    if not chunk:
+                        continue
+                    sha256.update(chunk)
+                    sha512.update(chunk)
+                    out.write(chunk)
+                    written += len(chunk)
+                    if on_chunk is not None:
+                        on_chunk(len(chunk))
+            digest = Digest(path, written, sha256.hexdigest(), sha512.hexdigest())
+        finally:
+            sha512.close()
         if path.startswith("data/"):
             self.payload.append(digest)
         elif listed:

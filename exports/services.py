@@ -5,7 +5,6 @@ The build itself (`export_run`) holds no transaction while it streams: it claims
 with a conditional UPDATE, writes the zip to a partial file, renames it into place, and only
 then marks the export done, so no half-written bundle is ever offered for download."""
 
-import hashlib
 import logging
 import os
 import time
@@ -24,6 +23,7 @@ from core.roles import LEAD, LEGAL, user_roles
 from evidence.models import CustodyAction, Evidence
 from evidence.services import custody_record
 
+from .bag import HashingOutput
 from .bundle import (
     METADATA_WEIGHT,
     ExportIntegrityError,
@@ -50,6 +50,10 @@ def partial_dir() -> Path:
 
 def export_path(export: Export) -> Path:
     return export_dir() / export.file_name
+
+
+def bundle_available(export: Export) -> bool:
+    return export.status == ExportStatus.DONE and export_path(export).is_file()
 
 
 def export_role_require(user) -> None:
@@ -132,29 +136,6 @@ def _build_lock(export_id: int):
                 )
 
 
-class _HashingFile:
-    """The zip's output: counts and hashes what is written. It has no seek(), so zipfile
-    writes each entry strictly in order (sizes in data descriptors) and the SHA-256 of the
-    whole bundle comes out of the same single pass."""
-
-    def __init__(self, handle):
-        self._handle = handle
-        self.sha256 = hashlib.sha256()
-        self.size = 0
-
-    def write(self, data) -> int:
-        self.sha256.update(data)
-        self._handle.write(data)
-        self.size += len(data)
-        return len(data)
-
-    def tell(self) -> int:
-        return self.size
-
-    def flush(self) -> None:
-        self._handle.flush()
-
-
 class _ProgressReporter:
     def __init__(self, export: Export, total: int):
         self.export_id = export.pk
@@ -210,8 +191,12 @@ def _build(export: Export) -> Export:
     try:
         # "wb" truncates whatever a killed earlier attempt left behind.
         with open(partial, "wb") as handle:
-            output = _HashingFile(handle)
-            result = bundle_write(export=export, fileobj=output, progress=reporter)
+            output = HashingOutput(handle)
+            try:
+                result = bundle_write(export=export, fileobj=output, progress=reporter)
+                bundle_sha256 = output.sha256()
+            finally:
+                output.close()
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(partial, final)
@@ -223,7 +208,7 @@ def _build(export: Export) -> Export:
         logger.exception("export %s failed", export.pk)
         return _export_fail(export, f"The export failed: {exc}")
     return _export_finish(
-        export, file_name=name, size=output.size, sha256=output.sha256.hexdigest(), result=result
+        export, file_name=name, size=output.size, sha256=bundle_sha256, result=result
     )
 
 

@@ -9,9 +9,9 @@ from core.errors import DomainError
 from evidence.views import client_ip
 
 from .keys import public_key_pem
-from .models import ExportStatus
 from .selectors import export_get_for_case
 from .services import (
+    bundle_available,
     export_path,
     export_record_download,
     export_request,
@@ -52,7 +52,7 @@ def export_status(request, number: str, pk: int):
 def export_download(request, number: str, pk: int):
     case = case_get_for_user(request.user, number)
     export = export_get_for_case(case, pk)
-    if export.status != ExportStatus.DONE:
+    if not bundle_available(export):
         raise Http404("This export has no bundle.")
     try:
         export_record_download(
