@@ -158,14 +158,15 @@ def report_render(data: ReportInput) -> bytes:
     _heading(pdf, "Hash certification")
     _line(
         pdf,
-        f"I certify that the electronic records listed below were copied from the evidence "
-        f"store of {data.organisation} by an automated process of Quarry (export "
-        f"{export['id']} of case {case['number']}), that each file's SHA-256 and SHA-512 "
-        "hash values were recomputed while it was copied and matched the values recorded "
-        "when it was collected, and that the values below identify the files exactly: any "
-        "change to a file changes its hash values. This list is offered in support of "
-        "authentication by process of digital identification (cf. US Federal Rule of "
-        "Evidence 902(14)).",
+        f"I certify that the electronic records listed below as in this bundle were copied "
+        f"from the evidence store of {data.organisation} by an automated process of Quarry "
+        f"(export {export['id']} of case {case['number']}), that each file's SHA-256 and "
+        "SHA-512 hash values were recomputed while it was copied and matched the values "
+        "recorded when it was collected, and that the values below identify the files "
+        "exactly: any change to a file changes its hash values. Records listed as not "
+        "included are identified by the values recorded when they were collected. This list "
+        "is offered in support of authentication by process of digital identification (cf. "
+        "US Federal Rule of Evidence 902(14)).",
     )
     for item in data.evidence:
         pdf.ln(1)
@@ -174,8 +175,9 @@ def report_render(data: ReportInput) -> bytes:
             f"[{item['id']}] {item['original_name']} - {item['size']} bytes"
             + (f" - {item['path']}" if item["path"] else " - hashes only, file not included"),
         )
-        _line(pdf, f"SHA-256 {item['sha256']}", mono=True, size=7)
-        _line(pdf, f"SHA-512 {item['sha512']}", mono=True, size=7)
+        # 6 pt Courier keeps a SHA-512 on one line of the page.
+        _line(pdf, f"SHA-256 {item['sha256']}", mono=True, size=6)
+        _line(pdf, f"SHA-512 {item['sha512']}", mono=True, size=6)
     if not data.evidence:
         _line(pdf, "The case holds no evidence files.")
     pdf.ln(2)
