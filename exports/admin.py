@@ -1,0 +1,21 @@
+from django.contrib import admin
+
+from .models import Export
+
+
+@admin.register(Export)
+class ExportAdmin(admin.ModelAdmin):
+    """Read-only: exports change only through exports.services."""
+
+    list_display = ("pk", "case", "status", "progress", "requested_by_label", "created_at")
+    list_filter = ("status",)
+    readonly_fields = [f.name for f in Export._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
