@@ -13,7 +13,6 @@ another one or with a full recompute; the primary key of ClusterMember (the acco
 cluster per account" hold whatever happens.
 """
 
-import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -327,30 +326,34 @@ def _write(
 
 
 def cluster_recompute_all(*, progress: Progress = _noop) -> ClusterResult:
-    """Recompute every cluster from scratch. Holds the cluster lock for its whole run (a session
-    lock, so that progress can be committed on the way while incremental updates wait)."""
+    """Recompute every cluster from scratch. Holds the cluster lock (a session lock) for its
+    whole run, so incremental updates wait; the graph is read in one repeatable-read snapshot,
+    progress is committed between phases, and the write is one transaction."""
     result = ClusterResult()
     _lock_session()
     try:
+        progress(5, "reading the attribute graph")
+        outermost = not connection.in_atomic_block
         with transaction.atomic(), connection.cursor() as wrapper:
             cursor = wrapper.cursor
+            if outermost:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             cursor.execute("SET LOCAL work_mem = '64MB'")
-            progress(5, "reading accounts")
             (account_ids,) = _read_int8(
                 cursor, "SELECT id FROM accounts_account ORDER BY id", None, 1
             )
-            progress(15, "reading shared values")
             left, right = _read_links(cursor, link_params())
-            progress(40, "reading current clusters")
             member_ids, member_clusters = _read_int8(
                 cursor, "SELECT account_id, cluster_id FROM accounts_clustermember", None, 2
             )
-            progress(50, "computing components")
-            labels = components(account_ids, left, right)
-            old = _old_clusters(account_ids, member_ids, member_clusters)
-            progress(65, "writing clusters")
+        progress(50, "computing components")
+        labels = components(account_ids, left, right)
+        old = _old_clusters(account_ids, member_ids, member_clusters)
+        progress(65, "writing clusters")
+        with transaction.atomic(), connection.cursor() as wrapper:
+            cursor = wrapper.cursor
             _write(cursor, account_ids, labels, old, result, whole_table=True)
-            # Clusters whose every member was deleted with its account.
+            # Memberships of accounts deleted meanwhile went with them; so may whole clusters.
             cursor.execute(
                 "UPDATE accounts_cluster c SET size = 0, dissolved_at = now(), updated_at = now() "
                 "WHERE c.dissolved_at IS NULL AND NOT EXISTS "

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from accounts import api as accounts_api
 from cases import api as cases_api
 
 urlpatterns = [
@@ -11,4 +12,24 @@ urlpatterns = [
     path(
         "cases/<str:number>/transitions", cases_api.case_transition_api, name="api-case-transition"
     ),
+    path("accounts/<int:pk>", accounts_api.account_detail, name="api-account-detail"),
+    path("clusters/recompute", accounts_api.cluster_recompute, name="api-cluster-recompute"),
+    path(
+        "clusters/recompute/<int:pk>",
+        accounts_api.cluster_recompute_status,
+        name="api-cluster-recompute-status",
+    ),
+    path("clusters/<int:pk>", accounts_api.cluster_detail, name="api-cluster-detail"),
+    path(
+        "cases/<str:number>/accounts",
+        accounts_api.CaseAccountList.as_view(),
+        name="api-case-accounts",
+    ),
+    path(
+        "cases/<str:number>/accounts/enforcement",
+        accounts_api.case_accounts_enforcement,
+        name="api-case-accounts-enforcement",
+    ),
+    path("cases/<str:number>/graph", accounts_api.case_graph, name="api-case-graph"),
+    path("cases/<str:number>/similar", accounts_api.case_similar, name="api-case-similar"),
 ]
