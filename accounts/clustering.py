@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from .models import CLUSTERING_STRENGTHS, AttributeWeight
+from .models import CLUSTERING_STRENGTHS, effective_weights
 
 CLUSTER_LOCK = 0x51A8_0004  # advisory lock key: "someone is writing clusters"
 REWRITE_FRACTION = 0.2  # a full recompute moving more accounts than this rewrites the table
@@ -190,9 +190,8 @@ def match_clusters(labels: np.ndarray, old: np.ndarray) -> tuple[np.ndarray, dic
 
 def link_params() -> dict[str, list]:
     """The attribute types that link accounts into clusters, with their hub thresholds."""
-    rows = AttributeWeight.objects.filter(strength__in=CLUSTERING_STRENGTHS).order_by("type")
-    pairs = list(rows.values_list("type", "hub_threshold"))
-    return {"types": [t for t, _ in pairs], "limits": [n for _, n in pairs]}
+    linking = [w for w in effective_weights().values() if w.strength in CLUSTERING_STRENGTHS]
+    return {"types": [w.type for w in linking], "limits": [w.hub_threshold for w in linking]}
 
 
 def _lock_session() -> None:
@@ -233,8 +232,9 @@ def _rewrite_memberships(
     indexes = cursor.fetchall()
     # Keep the date an account joined its cluster when it stays in it.
     cursor.execute(
-        "CREATE TEMP TABLE member_since ON COMMIT DROP AS SELECT account_id, since "
-        "FROM accounts_clustermember"
+        "CREATE TEMP TABLE IF NOT EXISTS member_since (account_id bigint, since timestamptz) "
+        "ON COMMIT DROP; TRUNCATE member_since; INSERT INTO member_since "
+        "SELECT account_id, since FROM accounts_clustermember"
     )
     for name, _ in constraints:
         cursor.execute(f'ALTER TABLE accounts_clustermember DROP CONSTRAINT "{name}"')
@@ -313,7 +313,7 @@ def _write(
         into = assigned[np.fromiter(dissolved.values(), dtype=np.int64)]
         cursor.execute(
             "UPDATE accounts_cluster c SET size = 0, dissolved_at = now(), updated_at = now(), "
-            "merged_into_id = d.into FROM unnest(%s::bigint[], %s::bigint[]) AS d(id, into) "
+            "merged_into_id = d.target FROM unnest(%s::bigint[], %s::bigint[]) AS d(id, target) "
             "WHERE c.id = d.id",
             [old_ids.tolist(), into.tolist()],
         )

@@ -245,3 +245,13 @@ class ClusterRecompute(models.Model):
                 name="cluster_recompute_status_valid",
             ),
         ]
+
+
+def effective_weights() -> dict[str, AttributeWeight]:
+    """The weight of every attribute type: the admins' row where there is one, else the
+    default (rows are seeded by a migration, but a flushed test database has none)."""
+    rows = {w.type: w for w in AttributeWeight.objects.all()}
+    return {
+        t: rows.get(t) or AttributeWeight(type=t, strength=DEFAULT_STRENGTHS[t])
+        for t in AttributeType.values
+    }

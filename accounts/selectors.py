@@ -18,11 +18,12 @@ from .models import (
     CaseAccount,
     Cluster,
     LinkStrength,
+    effective_weights,
 )
 
 
 def weights() -> dict[str, AttributeWeight]:
-    return {w.type: w for w in AttributeWeight.objects.all()}
+    return effective_weights()
 
 
 def short_value(value: str) -> str:
