@@ -18,7 +18,7 @@ MAX_HUBS = 25
 
 
 def _value_label(type_: str, value: str) -> str:
-    return f"{AttributeType(type_).label}: {short_value(value)}"
+    return f"{AttributeType(type_).label}: {short_value(type_, value)}"
 
 
 def _hubs(cursor, scope_sql: str, params: list) -> list[tuple[str, str, int, int]]:

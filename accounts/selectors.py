@@ -26,9 +26,12 @@ def weights() -> dict[str, AttributeWeight]:
     return effective_weights()
 
 
-def short_value(value: str) -> str:
-    """Fingerprints are long; people recognise their tail."""
-    return value if len(value) <= 16 else "…" + value[-4:]
+FINGERPRINTS = {AttributeType.PAYMENT_FINGERPRINT, AttributeType.DEVICE_FINGERPRINT}
+
+
+def short_value(type_: str, value: str) -> str:
+    """Fingerprints are long hashes that people recognise by their tail."""
+    return "…" + value[-4:] if type_ in FINGERPRINTS and len(value) > 8 else value
 
 
 @dataclass
@@ -51,7 +54,7 @@ class AttributeLink:
     @property
     def explanation(self) -> str:
         label = self.type_label.lower()
-        shown = short_value(self.value)
+        shown = short_value(self.type, self.value)
         if self.others == 0:
             return f"{label} {shown} is held by no other account"
         noun = "account" if self.others == 1 else "accounts"
@@ -115,7 +118,7 @@ def account_linked_accounts(account: Account, *, limit: int = 100) -> list[Linke
         strengths = [w[t].strength if t in w else LinkStrength.WEAK for t in types]
         strongest = min(strengths, key=lambda s: rank[s])
         reasons = [
-            f"{AttributeType(t).label.lower()} {short_value(v)}"
+            f"{AttributeType(t).label.lower()} {short_value(t, v)}"
             for t, v in zip(types, values, strict=True)
         ]
         result.append(LinkedAccount(pk, external_id, status, reasons, strongest))

@@ -116,7 +116,7 @@ def test_incremental_updates_and_a_full_recompute_agree(db):
 
     rng = random.Random(4)
     accounts = []
-    for batch in range(6):
+    for _ in range(6):
         created = []
         for _ in range(15):
             attributes = [
