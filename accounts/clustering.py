@@ -14,7 +14,7 @@ cluster per account" hold whatever happens.
 """
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection, transaction
@@ -71,7 +71,6 @@ class ClusterResult:
     kept: int = 0
     dissolved: int = 0
     moved: int = 0
-    sizes: dict = field(default_factory=dict)
 
 
 # --- binary COPY in and out -------------------------------------------------------------
@@ -365,23 +364,53 @@ def cluster_recompute_all(*, progress: Progress = _noop) -> ClusterResult:
     return result
 
 
+# The values of some accounts, each with its holder count, counting a value's holders only up
+# to `ceiling` past its hub threshold: a hub shared by 20,000 accounts costs a few hundred index
+# entries to recognise, not 20,000.
+_VALUES_OF_ACCOUNTS = """
+    WITH candidates AS (
+        SELECT DISTINCT type, value,
+            (%(limits)s::int[])[array_position(%(types)s::text[], type::text)] AS hub_threshold
+        FROM accounts_accountattribute
+        WHERE account_id = ANY(%(accounts)s) AND type = ANY(%(types)s::text[]))
+    SELECT c.type, c.value, c.hub_threshold, n.holders FROM candidates c
+    CROSS JOIN LATERAL (SELECT count(*) AS holders FROM (
+        SELECT 1 FROM accounts_accountattribute b WHERE b.type = c.type AND b.value = c.value
+        LIMIT c.hub_threshold + %(ceiling)s + 1) x) n
+"""
+
+
+def _links_of_accounts(cursor, params: dict, accounts: list[int]) -> tuple[np.ndarray, ...]:
+    """Edges (holder, first holder) of every linking value that these accounts hold."""
+    return _read_links(
+        cursor,
+        {**params, "accounts": accounts, "ceiling": 0},
+        filter="AND (a.type, a.value) IN (SELECT type, value FROM ("
+        + _VALUES_OF_ACCOUNTS
+        + ") v WHERE v.holders BETWEEN 2 AND v.hub_threshold)",
+    )
+
+
 def _affected_accounts(cursor, seeds: list[int]) -> np.ndarray:
     """The smallest set holding the seeds that is closed under linking values and under old
-    cluster membership: every component and every old cluster touching it lies inside it."""
+    cluster membership: every component and every old cluster touching it lies inside it.
+
+    A value this batch may have just pushed past its hub threshold (at most len(seeds) holders
+    past it) stopped linking its holders, whose clusters may now split: they join the set too."""
     params = link_params()
-    known = set(seeds)
+    cursor.execute(
+        "SELECT b.account_id FROM (" + _VALUES_OF_ACCOUNTS + ") v "
+        "JOIN accounts_accountattribute b ON b.type = v.type AND b.value = v.value "
+        "WHERE v.holders > v.hub_threshold AND v.holders <= v.hub_threshold + %(ceiling)s",
+        {**params, "accounts": seeds, "ceiling": len(seeds)},
+    )
+    known = set(seeds) | {row[0] for row in cursor.fetchall()}
     frontier = list(known)
     while frontier:
-        holders, _ = _read_links(
-            cursor,
-            {**params, "frontier": frontier},
-            filter="AND (a.type, a.value) IN (SELECT type, value FROM "
-            "accounts_accountattribute WHERE account_id = ANY(%(frontier)s))",
-        )
+        holders, _ = _links_of_accounts(cursor, params, frontier)
         cursor.execute(
-            "SELECT m2.account_id FROM accounts_clustermember m "
-            "JOIN accounts_clustermember m2 ON m2.cluster_id = m.cluster_id "
-            "WHERE m.account_id = ANY(%s)",
+            "SELECT account_id FROM accounts_clustermember WHERE cluster_id = ANY(ARRAY("
+            "SELECT DISTINCT cluster_id FROM accounts_clustermember WHERE account_id = ANY(%s)))",
             [frontier],
         )
         found = set(holders.tolist()) | {row[0] for row in cursor.fetchall()}
@@ -407,12 +436,7 @@ def cluster_update_for_accounts(account_ids: Iterable[int]) -> ClusterResult:
         if not seeds:
             return result
         affected = _affected_accounts(cursor, seeds)
-        left, right = _read_links(
-            cursor,
-            {**link_params(), "affected": affected.tolist()},
-            filter="AND (a.type, a.value) IN (SELECT type, value FROM "
-            "accounts_accountattribute WHERE account_id = ANY(%(affected)s))",
-        )
+        left, right = _links_of_accounts(cursor, link_params(), affected.tolist())
         member_ids, member_clusters = _read_int8(
             cursor,
             "SELECT account_id, cluster_id FROM accounts_clustermember "

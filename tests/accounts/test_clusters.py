@@ -131,3 +131,13 @@ def test_incremental_updates_and_a_full_recompute_agree(db):
     cluster_recompute_all()
     assert partition() == incremental
     assert ClusterMember.objects.count() == len(accounts)
+
+
+def test_an_incremental_update_that_makes_a_value_a_hub_splits_what_it_linked(db):
+    set_weight("ip", hub_threshold=3)
+    holders = [account_with(("ip", "203.0.113.9")) for _ in range(3)]
+    cluster_recompute_all()
+    assert len({cluster_of(a) for a in holders}) == 1
+    fourth = account_with(("ip", "203.0.113.9"))
+    cluster_update_for_accounts([fourth.pk])
+    assert len({cluster_of(a) for a in [*holders, fourth]}) == 4
