@@ -22,27 +22,27 @@ def _value_label(type_: str, value: str) -> str:
 
 
 def _hubs(cursor, scope_sql: str, params: list) -> list[tuple[str, str, int, int]]:
-    """Values held by accounts in scope whose total holders pass the type's hub threshold:
-    (type, value, holders in scope, holders in all)."""
+    """Values shared by two or more accounts in scope whose holders in all pass the type's hub
+    threshold, most used here first: (type, value, holders here, holders in all). Candidates
+    are walked in that order and each is counted only up to its threshold, so the walk stops
+    after MAX_HUBS hubs and a 20,000-holder hub costs a few hundred index entries."""
     w = weights()
     types = list(w)
     limits = [w[t].hub_threshold for t in types]
     cursor.execute(
         f"WITH scope AS ({scope_sql}), "
-        "vals AS (SELECT a.type, a.value, count(*) AS here FROM accounts_accountattribute a "
-        "JOIN scope s ON s.account_id = a.account_id GROUP BY a.type, a.value) "
-        "SELECT v.type, v.value, v.here, t.total FROM vals v CROSS JOIN LATERAL "
+        "vals AS (SELECT a.type, a.value, count(*) AS here, "
+        " (%s::int[])[array_position(%s::text[], a.type::text)] AS threshold "
+        " FROM accounts_accountattribute a JOIN scope s ON s.account_id = a.account_id "
+        " GROUP BY a.type, a.value HAVING count(*) > 1 ORDER BY count(*) DESC) "
+        "SELECT v.type, v.value, v.here FROM vals v CROSS JOIN LATERAL "
         "(SELECT count(*) AS total FROM (SELECT 1 FROM accounts_accountattribute b "
-        " WHERE b.type = v.type AND b.value = v.value "
-        " LIMIT (%s::int[])[array_position(%s::text[], v.type::text)] + 1) x) t "
-        "WHERE t.total > (%s::int[])[array_position(%s::text[], v.type::text)] "
-        "ORDER BY v.here DESC LIMIT %s",
-        [*params, limits, types, limits, types, MAX_HUBS],
+        " WHERE b.type = v.type AND b.value = v.value LIMIT v.threshold + 1) x) t "
+        "WHERE t.total > v.threshold LIMIT %s",
+        [*params, limits, types, MAX_HUBS],
     )
-    hubs = cursor.fetchall()
-    # The LIMIT above stops counting just past the threshold; count the hubs shown in full.
     result = []
-    for type_, value, here, _ in hubs:
+    for type_, value, here in cursor.fetchall():
         cursor.execute(
             "SELECT count(*) FROM accounts_accountattribute WHERE type = %s AND value = %s",
             [type_, value],

@@ -29,6 +29,12 @@ def weights() -> dict[str, AttributeWeight]:
 FINGERPRINTS = {AttributeType.PAYMENT_FINGERPRINT, AttributeType.DEVICE_FINGERPRINT}
 
 
+def type_noun(type_: str) -> str:
+    """ "Payment fingerprint" → "payment fingerprint", but "IP address" and "ASN" stay."""
+    label = AttributeType(type_).label
+    return label if len(label) > 1 and label[1].isupper() else label[0].lower() + label[1:]
+
+
 def short_value(type_: str, value: str) -> str:
     """Fingerprints are long hashes that people recognise by their tail."""
     return "…" + value[-4:] if type_ in FINGERPRINTS and len(value) > 8 else value
@@ -53,7 +59,7 @@ class AttributeLink:
 
     @property
     def explanation(self) -> str:
-        label = self.type_label.lower()
+        label = type_noun(self.type)
         shown = short_value(self.type, self.value)
         if self.others == 0:
             return f"{label} {shown} is held by no other account"
@@ -118,8 +124,7 @@ def account_linked_accounts(account: Account, *, limit: int = 100) -> list[Linke
         strengths = [w[t].strength if t in w else LinkStrength.WEAK for t in types]
         strongest = min(strengths, key=lambda s: rank[s])
         reasons = [
-            f"{AttributeType(t).label.lower()} {short_value(t, v)}"
-            for t, v in zip(types, values, strict=True)
+            f"{type_noun(t)} {short_value(t, v)}" for t, v in zip(types, values, strict=True)
         ]
         result.append(LinkedAccount(pk, external_id, status, reasons, strongest))
     result.sort(key=lambda r: (rank[r.strongest], -len(r.reasons), r.external_id))
