@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from core.roles import ADMIN, user_roles
+
 from .models import AttributeWeight, Cluster, ClusterRecompute
 from .services import attribute_weight_set
 
@@ -14,6 +16,9 @@ class AttributeWeightAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # one row per attribute type, seeded by a migration
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return ADMIN in user_roles(request.user)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

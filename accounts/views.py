@@ -90,9 +90,9 @@ def case_accounts(request, number: str):
     if q:
         links = links.filter(account__external_id__icontains=q)
     page = Paginator(links, 100).get_page(request.GET.get("page"))
-    search = AccountSearchForm(request.GET or None)
+    search = AccountSearchForm({"q": request.GET.get("find", "")})
     results = []
-    if search.is_valid() and search.cleaned_data["q"] and request.GET.get("find"):
+    if search.is_valid() and search.cleaned_data["q"]:
         term = search.cleaned_data["q"]
         results = Account.objects.filter(
             Q(external_id__icontains=term) | Q(email__icontains=term) | Q(name__icontains=term)
@@ -101,6 +101,7 @@ def case_accounts(request, number: str):
         "case": case,
         "page": page,
         "q": q,
+        "find": request.GET.get("find", ""),
         "results": results,
         "roles": CaseAccountRole.choices,
         "paste_form": PasteAccountsForm(),

@@ -161,3 +161,24 @@ def test_similar_cases_are_those_sharing_accounts_or_clusters(client, alice, cas
         s.case.number: (s.shared_accounts, s.shared_clusters) for s in similar_cases(case, alice)
     }
     assert found == {by_account.number: (1, 1), by_cluster.number: (0, 1)}
+
+
+def test_searching_lists_matching_accounts_to_link(client, alice, case):
+    AccountFactory(external_id="acct_findme")
+    client.force_login(alice)
+    url = reverse("accounts:case_accounts", args=[case.number])
+    page = client.get(url, {"find": "findme"}).content.decode()
+    assert "acct_findme" in page
+
+
+def test_the_api_moves_enforcement_forward(client, alice, case):
+    account = AccountFactory()
+    CaseAccount.objects.create(case=case, account=account)
+    client.force_login(alice)
+    response = client.post(
+        f"/api/v1/cases/{case.number}/accounts/enforcement",
+        {"account_ids": [account.pk], "status": "suspended", "note": "ToS 4.2"},
+        content_type="application/json",
+    )
+    assert response.json() == {"changed": 1}
+    assert CaseAccount.objects.get(case=case, account=account).enforcement == "suspended"

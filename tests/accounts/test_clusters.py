@@ -141,3 +141,27 @@ def test_an_incremental_update_that_makes_a_value_a_hub_splits_what_it_linked(db
     fourth = account_with(("ip", "203.0.113.9"))
     cluster_update_for_accounts([fourth.pk])
     assert len({cluster_of(a) for a in [*holders, fourth]}) == 4
+
+
+def test_a_recompute_that_moves_few_accounts_keeps_the_others_membership_dates(db):
+    stable = [account_with(("payment_fingerprint", f"pf-{i}")) for i in range(9)]
+    pair = account_with(("device_fingerprint", "dev-p"))
+    cluster_recompute_all()
+    since = dict(ClusterMember.objects.values_list("account_id", "since"))
+    newcomer = account_with(("device_fingerprint", "dev-p"))
+    result = cluster_recompute_all()
+    assert result.moved == 1
+    assert cluster_of(newcomer) == cluster_of(pair)
+    after = dict(ClusterMember.objects.values_list("account_id", "since"))
+    assert all(after[a.pk] == since[a.pk] for a in [*stable, pair])
+
+
+def test_a_recompute_that_rewrites_the_table_keeps_the_dates_of_those_who_stayed(db):
+    first = account_with(("payment_fingerprint", "pf-r"))
+    cluster_recompute_all()
+    since = ClusterMember.objects.get(account=first).since
+    for _ in range(3):
+        account_with(("payment_fingerprint", "pf-r"))
+    result = cluster_recompute_all()
+    assert result.moved == 3  # most of the table: rewritten in bulk
+    assert ClusterMember.objects.get(account=first).since == since
