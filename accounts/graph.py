@@ -56,7 +56,7 @@ def _hub_node(type_: str, value: str, here: int, total: int) -> dict:
         "data": {
             "id": f"hub:{type_}:{value}",
             "kind": "hub",
-            "label": f"hub · {_value_label(type_, value)} · {total:,} accounts ({here:,} here)",
+            "label": f"hub · {_value_label(type_, value)}\n{total:,} accounts, {here:,} here",
             "here": here,
             "total": total,
         }

@@ -18,7 +18,8 @@
       { selector: "node[kind='cluster']", style: {
         width: (n) => 16 + 6 * Math.sqrt(n.data("here")), height: (n) => 16 + 6 * Math.sqrt(n.data("here")) } },
       { selector: "node[kind='hub']", style: { shape: "diamond", width: 34, height: 34,
-        "background-color": "#5d6778", "font-weight": "bold" } },
+        "background-color": "#5d6778", "font-weight": "bold", "text-wrap": "wrap",
+        "text-max-width": 150 } },
       { selector: "node[kind='value']", style: { shape: "round-rectangle", width: 9, height: 9,
         "background-color": "#c9ced8", "font-size": 6 } },
       { selector: "edge", style: { width: 1, "line-color": "#b9c0cc", "curve-style": "haystack" } },
