@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from accounts import api as accounts_api
 from cases import api as cases_api
 from exports import api as exports_api
 
@@ -23,4 +24,24 @@ urlpatterns = [
         exports_api.case_export_download,
         name="api-case-export-download",
     ),
+    path("accounts/<int:pk>", accounts_api.account_detail, name="api-account-detail"),
+    path("clusters/recompute", accounts_api.cluster_recompute, name="api-cluster-recompute"),
+    path(
+        "clusters/recompute/<int:pk>",
+        accounts_api.cluster_recompute_status,
+        name="api-cluster-recompute-status",
+    ),
+    path("clusters/<int:pk>", accounts_api.cluster_detail, name="api-cluster-detail"),
+    path(
+        "cases/<str:number>/accounts",
+        accounts_api.CaseAccountList.as_view(),
+        name="api-case-accounts",
+    ),
+    path(
+        "cases/<str:number>/accounts/enforcement",
+        accounts_api.case_accounts_enforcement,
+        name="api-case-accounts-enforcement",
+    ),
+    path("cases/<str:number>/graph", accounts_api.case_graph, name="api-case-graph"),
+    path("cases/<str:number>/similar", accounts_api.case_similar, name="api-case-similar"),
 ]

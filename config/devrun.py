@@ -34,6 +34,7 @@ def main() -> int:
     print("\nDemo logins (a password is printed only when its user is created):")
     manage("seed_users")
     manage("seed_demo")
+    manage("recompute_clusters")
     extra = os.environ.get("QUARRY_RUN_EXTRA", "")  # later features register their own steps
     for command in filter(None, extra.split(";")):
         manage(*command.split())

@@ -1,0 +1,450 @@
+"""Clusters: connected components of accounts over strong and medium links, hubs excluded.
+
+Both the full recompute and the incremental update run the same three steps:
+1. read (account, representative) pairs from PostgreSQL — the database groups attribute values,
+   drops weak types and hubs, and sends one pair per holder of a linking value;
+2. compute connected components (scipy's csgraph over a sparse adjacency matrix);
+3. match the new components to the old clusters by maximum overlap, so that a cluster keeping
+   most of its members keeps its id, and write back only what changed (COPY into a temporary
+   table, then one set-based statement per table).
+
+All writers of clusters hold one advisory lock, so an incremental update never interleaves with
+another one or with a full recompute; the primary key of ClusterMember (the account) makes "one
+cluster per account" hold whatever happens.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from django.db import connection, transaction
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from .models import CLUSTERING_STRENGTHS, effective_weights
+
+CLUSTER_LOCK = 0x51A8_0004  # advisory lock key: "someone is writing clusters"
+REWRITE_FRACTION = 0.2  # a full recompute moving more accounts than this rewrites the table
+
+# Linking values: of a strong or medium type, held by 2 to hub_threshold accounts. Types and
+# thresholds come as parameters (a join would hide them from the planner, which then sorts all
+# attributes instead of walking the (type, value, account) index). Each value yields its holder
+# count and its holders packed as big-endian int8; the outer aggregate concatenates them, so the
+# whole graph crosses the wire as two bytea values instead of hundreds of thousands of rows.
+_LINKING_VALUES = """
+    SELECT count(*)::int AS holders, string_agg(int8send(a.account_id), ''::bytea) AS ids
+    FROM accounts_accountattribute a
+    WHERE a.type = ANY(%(types)s::text[]) {filter}
+    GROUP BY a.type, a.value
+    HAVING count(*) BETWEEN 2
+        AND (%(limits)s::int[])[array_position(%(types)s::text[], a.type::text)]
+"""
+_PACKED_VALUES = (
+    "SELECT coalesce(string_agg(int4send(holders), ''::bytea), ''::bytea), "
+    "coalesce(string_agg(ids, ''::bytea), ''::bytea) FROM ({linking}) v"
+)
+
+
+def _read_links(cursor, params: dict, filter: str = "") -> tuple[np.ndarray, np.ndarray]:
+    """Edges (holder, first holder of the same value) for every linking value. A star per
+    value has the same components as the clique and needs n - 1 edges instead of n²/2."""
+    cursor.execute(_PACKED_VALUES.format(linking=_LINKING_VALUES.format(filter=filter)), params)
+    sizes_raw, ids_raw = cursor.fetchone()
+    sizes = np.frombuffer(sizes_raw, dtype=">i4").astype(np.int64)
+    holders = np.frombuffer(ids_raw, dtype=">i8").astype(np.int64)
+    starts = np.cumsum(sizes) - sizes
+    return holders, holders[np.repeat(starts, sizes)]
+
+
+Progress = Callable[[int, str], None]
+
+
+def _noop(percent: int, phase: str) -> None:
+    return None
+
+
+@dataclass
+class ClusterResult:
+    accounts: int = 0
+    clusters: int = 0
+    created: int = 0
+    kept: int = 0
+    dissolved: int = 0
+    moved: int = 0
+
+
+# --- binary COPY in and out -------------------------------------------------------------
+
+_PGCOPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
+_PGCOPY_TRAILER = b"\xff\xff"
+
+
+def _read_int8(cursor, sql: str, params: dict | None, columns: int) -> list[np.ndarray]:
+    """Rows of `columns` bigints from `sql`, as one int64 array per column. PostgreSQL packs
+    them into a single bytea (int8send is big-endian), so the whole result crosses the wire as
+    one value and numpy reads it without a Python loop; row-by-row transfer would cost more
+    than the clustering itself."""
+    packed = " || ".join(f"int8send(r.c{i})" for i in range(columns))
+    names = ", ".join(f"c{i}" for i in range(columns))
+    cursor.execute(
+        f"SELECT coalesce(string_agg({packed}, ''::bytea), ''::bytea) FROM ({sql}) AS r({names})",
+        params,
+    )
+    raw = cursor.fetchone()[0]
+    values = np.frombuffer(raw, dtype=">i8").astype(np.int64).reshape(-1, columns)
+    return [values[:, i].copy() for i in range(columns)]
+
+
+def _copy_in_int8(cursor, table: str, columns: Iterable[np.ndarray]) -> None:
+    columns = list(columns)
+    count = len(columns[0]) if columns else 0
+    dtype = [("n", ">i2")]
+    for i in range(len(columns)):
+        dtype += [(f"l{i}", ">i4"), (f"c{i}", ">i8")]
+    rows = np.empty(count, dtype=np.dtype(dtype))
+    rows["n"] = len(columns)
+    for i, column in enumerate(columns):
+        rows[f"l{i}"] = 8
+        rows[f"c{i}"] = column
+    with cursor.copy(f"COPY {table} FROM STDIN (FORMAT binary)") as copy:
+        copy.write(_PGCOPY_HEADER + rows.tobytes() + _PGCOPY_TRAILER)
+
+
+# --- components and identity ------------------------------------------------------------
+
+
+def _positions(account_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Index of each wanted id in the sorted `account_ids`, -1 where absent."""
+    if len(account_ids) == 0:
+        return np.full(len(wanted), -1, dtype=np.int64)
+    low, high = int(account_ids[0]), int(account_ids[-1])
+    if high - low < 4 * len(account_ids):
+        # Ids from a sequence are dense: a lookup table beats a binary search.
+        table = np.full(high - low + 1, -1, dtype=np.int64)
+        table[account_ids - low] = np.arange(len(account_ids))
+        inside = (wanted >= low) & (wanted <= high)
+        found = np.full(len(wanted), -1, dtype=np.int64)
+        found[inside] = table[wanted[inside] - low]
+        return found
+    at = np.minimum(np.searchsorted(account_ids, wanted), len(account_ids) - 1)
+    return np.where(account_ids[at] == wanted, at, -1)
+
+
+def components(account_ids: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Component label (0..k-1) of each account in `account_ids` (sorted, unique)."""
+    n = len(account_ids)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    # Statements see different snapshots: a pair may name an account committed after the
+    # account list was read. Such pairs are left to the update that new account triggers.
+    u, v = _positions(account_ids, left), _positions(account_ids, right)
+    known = (u >= 0) & (v >= 0)
+    u, v = u[known], v[known]
+    graph = coo_matrix((np.ones(len(u), dtype=np.int8), (u, v)), shape=(n, n)).tocsr()
+    _, labels = connected_components(graph, directed=False)
+    return labels.astype(np.int64)
+
+
+def _old_clusters(
+    account_ids: np.ndarray, member_ids: np.ndarray, member_clusters: np.ndarray
+) -> np.ndarray:
+    """The current cluster id of each account (-1: none yet)."""
+    old = np.full(len(account_ids), -1, dtype=np.int64)
+    at = _positions(account_ids, member_ids)
+    old[at[at >= 0]] = member_clusters[at >= 0]
+    return old
+
+
+def match_clusters(labels: np.ndarray, old: np.ndarray) -> tuple[np.ndarray, dict[int, int]]:
+    """Give each component an old cluster id (or -1 for "new") by maximum overlap: pairs of
+    (component, old cluster) are taken greedily from the largest overlap down, each side at most
+    once. So a cluster that keeps most of its members keeps its id, the larger part of a split
+    keeps the id, and in a merge the cluster contributing most members survives.
+
+    Returns (cluster id per component, {dissolved old id: component it went to})."""
+    k = int(labels.max()) + 1 if len(labels) else 0
+    assigned = np.full(k, -1, dtype=np.int64)
+    had = old >= 0
+    if not had.any():
+        return assigned, {}
+    old_ids, old_index = np.unique(old[had], return_inverse=True)
+    keys, counts = np.unique(labels[had] * len(old_ids) + old_index, return_counts=True)
+    unique = np.stack([keys // len(old_ids), old_ids[keys % len(old_ids)]], axis=1)
+    # Largest overlap first; ties go to the older (smaller) cluster id for determinism.
+    order = np.lexsort((unique[:, 1], -counts))
+    taken_old: set[int] = set()
+    for component, old_id in unique[order].tolist():
+        if assigned[component] == -1 and old_id not in taken_old:
+            assigned[component] = old_id
+            taken_old.add(old_id)
+    dissolved = {}
+    for component, old_id in unique[order].tolist():
+        if old_id not in taken_old and old_id not in dissolved:
+            dissolved[old_id] = component
+    return assigned, dissolved
+
+
+# --- the shared pipeline ----------------------------------------------------------------
+
+
+def link_params() -> dict[str, list]:
+    """The attribute types that link accounts into clusters, with their hub thresholds."""
+    linking = [w for w in effective_weights().values() if w.strength in CLUSTERING_STRENGTHS]
+    return {"types": [w.type for w in linking], "limits": [w.hub_threshold for w in linking]}
+
+
+def _lock_session() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [CLUSTER_LOCK])
+
+
+def _unlock_session() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(%s)", [CLUSTER_LOCK])
+
+
+def _lock_transaction() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLUSTER_LOCK])
+
+
+def _rewrite_memberships(
+    cursor, account_ids: np.ndarray, cluster_of_account: np.ndarray, old: np.ndarray
+) -> None:
+    """Replace the whole membership table the way a bulk load does: drop its constraints and
+    indexes, TRUNCATE, COPY, and build them again, each in one pass. Inserting row by row into
+    a unique index costs several times more than building it once. All of it happens in one
+    transaction, so no committed state ever lacks the one-cluster-per-account key; readers wait
+    on the table lock for the moment it takes."""
+    # Django's foreign keys are deferred; ALTER TABLE refuses to run with checks pending.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = 'accounts_clustermember'::regclass ORDER BY contype DESC"
+    )
+    constraints = cursor.fetchall()
+    cursor.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'accounts_clustermember' "
+        "AND indexname NOT IN (SELECT conname FROM pg_constraint "
+        "WHERE conrelid = 'accounts_clustermember'::regclass)"
+    )
+    indexes = cursor.fetchall()
+    # Keep the date an account joined its cluster when it stays in it.
+    cursor.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS member_since (account_id bigint, since timestamptz) "
+        "ON COMMIT DROP; TRUNCATE member_since; INSERT INTO member_since "
+        "SELECT account_id, since FROM accounts_clustermember"
+    )
+    for name, _ in constraints:
+        cursor.execute(f'ALTER TABLE accounts_clustermember DROP CONSTRAINT "{name}"')
+    for name, _ in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    cursor.execute("TRUNCATE accounts_clustermember")
+    _copy_in_int8(cursor, "cluster_moves", [account_ids, cluster_of_account])
+    cursor.execute(
+        "INSERT INTO accounts_clustermember (account_id, cluster_id, since) "
+        "SELECT m.account_id, m.cluster_id, now() FROM cluster_moves m"
+    )
+    stayed = cluster_of_account == old
+    if stayed.any():
+        _copy_in_int8(cursor, "cluster_stayed", [account_ids[stayed]])
+        cursor.execute(
+            "UPDATE accounts_clustermember c SET since = s.since FROM member_since s "
+            "JOIN cluster_stayed t ON t.account_id = s.account_id "
+            "WHERE c.account_id = s.account_id"
+        )
+    for name, definition in constraints:
+        cursor.execute(f'ALTER TABLE accounts_clustermember ADD CONSTRAINT "{name}" {definition}')
+    for _, definition in indexes:
+        cursor.execute(definition)
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def _write(
+    cursor,
+    account_ids: np.ndarray,
+    labels: np.ndarray,
+    old: np.ndarray,
+    result: ClusterResult,
+    *,
+    whole_table: bool = False,
+) -> None:
+    assigned, dissolved = match_clusters(labels, old)
+    new_components = np.flatnonzero(assigned == -1)
+    if len(new_components):
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('accounts_cluster', 'id')) "
+            "FROM generate_series(1, %s)",
+            [len(new_components)],
+        )
+        fresh = np.array([row[0] for row in cursor.fetchall()], dtype=np.int64)
+        assigned[new_components] = fresh
+    cluster_of_account = assigned[labels]
+    sizes = np.bincount(labels, minlength=len(assigned))
+
+    cursor.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS cluster_sizes (id bigint, size bigint) ON COMMIT DROP; "
+        "CREATE TEMP TABLE IF NOT EXISTS cluster_moves (account_id bigint, cluster_id bigint) "
+        "ON COMMIT DROP; CREATE TEMP TABLE IF NOT EXISTS cluster_stayed (account_id bigint) "
+        "ON COMMIT DROP; TRUNCATE cluster_sizes, cluster_moves, cluster_stayed"
+    )
+    _copy_in_int8(cursor, "cluster_sizes", [assigned, sizes])
+    cursor.execute(
+        "INSERT INTO accounts_cluster (id, size, created_at, updated_at) "
+        "SELECT id, size, now(), now() FROM cluster_sizes "
+        "ON CONFLICT (id) DO UPDATE SET size = excluded.size, updated_at = now(), "
+        "dissolved_at = NULL, merged_into_id = NULL "
+        "WHERE accounts_cluster.size <> excluded.size OR accounts_cluster.dissolved_at IS NOT NULL"
+    )
+    changed = cluster_of_account != old
+    if whole_table and changed.sum() > REWRITE_FRACTION * len(account_ids):
+        _rewrite_memberships(cursor, account_ids, cluster_of_account, old)
+    else:
+        _copy_in_int8(cursor, "cluster_moves", [account_ids[changed], cluster_of_account[changed]])
+        cursor.execute(
+            "INSERT INTO accounts_clustermember (account_id, cluster_id, since) "
+            "SELECT account_id, cluster_id, now() FROM cluster_moves "
+            "ON CONFLICT (account_id) DO UPDATE SET cluster_id = excluded.cluster_id, "
+            "since = now()"
+        )
+    if dissolved:
+        old_ids = np.fromiter(dissolved.keys(), dtype=np.int64)
+        into = assigned[np.fromiter(dissolved.values(), dtype=np.int64)]
+        cursor.execute(
+            "UPDATE accounts_cluster c SET size = 0, dissolved_at = now(), updated_at = now(), "
+            "merged_into_id = d.target FROM unnest(%s::bigint[], %s::bigint[]) AS d(id, target) "
+            "WHERE c.id = d.id",
+            [old_ids.tolist(), into.tolist()],
+        )
+    result.accounts = len(account_ids)
+    result.clusters = len(assigned)
+    result.created = len(new_components)
+    result.kept = len(assigned) - len(new_components)
+    result.dissolved = len(dissolved)
+    result.moved = int(changed.sum())
+
+
+def cluster_recompute_all(*, progress: Progress = _noop) -> ClusterResult:
+    """Recompute every cluster from scratch. Holds the cluster lock (a session lock) for its
+    whole run, so incremental updates wait; the graph is read in one repeatable-read snapshot,
+    progress is committed between phases, and the write is one transaction."""
+    result = ClusterResult()
+    _lock_session()
+    try:
+        progress(5, "reading the attribute graph")
+        outermost = not connection.in_atomic_block
+        with transaction.atomic(), connection.cursor() as wrapper:
+            cursor = wrapper.cursor
+            if outermost:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            (account_ids,) = _read_int8(
+                cursor, "SELECT id FROM accounts_account ORDER BY id", None, 1
+            )
+            left, right = _read_links(cursor, link_params())
+            member_ids, member_clusters = _read_int8(
+                cursor, "SELECT account_id, cluster_id FROM accounts_clustermember", None, 2
+            )
+        progress(50, "computing components")
+        labels = components(account_ids, left, right)
+        old = _old_clusters(account_ids, member_ids, member_clusters)
+        progress(65, "writing clusters")
+        with transaction.atomic(), connection.cursor() as wrapper:
+            cursor = wrapper.cursor
+            _write(cursor, account_ids, labels, old, result, whole_table=True)
+            # Memberships of accounts deleted meanwhile went with them; so may whole clusters.
+            cursor.execute(
+                "UPDATE accounts_cluster c SET size = 0, dissolved_at = now(), updated_at = now() "
+                "WHERE c.dissolved_at IS NULL AND NOT EXISTS "
+                "(SELECT 1 FROM accounts_clustermember m WHERE m.cluster_id = c.id)"
+            )
+    finally:
+        _unlock_session()
+    progress(100, "done")
+    return result
+
+
+# The values of some accounts, each with its holder count, counting a value's holders only up
+# to `ceiling` past its hub threshold: a hub shared by 20,000 accounts costs a few hundred index
+# entries to recognise, not 20,000.
+_VALUES_OF_ACCOUNTS = """
+    WITH candidates AS (
+        SELECT DISTINCT type, value,
+            (%(limits)s::int[])[array_position(%(types)s::text[], type::text)] AS hub_threshold
+        FROM accounts_accountattribute
+        WHERE account_id = ANY(%(accounts)s) AND type = ANY(%(types)s::text[]))
+    SELECT c.type, c.value, c.hub_threshold, n.holders FROM candidates c
+    CROSS JOIN LATERAL (SELECT count(*) AS holders FROM (
+        SELECT 1 FROM accounts_accountattribute b WHERE b.type = c.type AND b.value = c.value
+        LIMIT c.hub_threshold + %(ceiling)s + 1) x) n
+"""
+
+
+def _links_of_accounts(cursor, params: dict, accounts: list[int]) -> tuple[np.ndarray, ...]:
+    """Edges (holder, first holder) of every linking value that these accounts hold."""
+    return _read_links(
+        cursor,
+        {**params, "accounts": accounts, "ceiling": 0},
+        filter="AND (a.type, a.value) IN (SELECT type, value FROM ("
+        + _VALUES_OF_ACCOUNTS
+        + ") v WHERE v.holders BETWEEN 2 AND v.hub_threshold)",
+    )
+
+
+def _affected_accounts(cursor, seeds: list[int]) -> np.ndarray:
+    """The smallest set holding the seeds that is closed under linking values and under old
+    cluster membership: every component and every old cluster touching it lies inside it.
+
+    A value this batch may have just pushed past its hub threshold (at most len(seeds) holders
+    past it) stopped linking its holders, whose clusters may now split: they join the set too."""
+    params = link_params()
+    cursor.execute(
+        "SELECT b.account_id FROM (" + _VALUES_OF_ACCOUNTS + ") v "
+        "JOIN accounts_accountattribute b ON b.type = v.type AND b.value = v.value "
+        "WHERE v.holders > v.hub_threshold AND v.holders <= v.hub_threshold + %(ceiling)s",
+        {**params, "accounts": seeds, "ceiling": len(seeds)},
+    )
+    known = set(seeds) | {row[0] for row in cursor.fetchall()}
+    frontier = list(known)
+    while frontier:
+        holders, _ = _links_of_accounts(cursor, params, frontier)
+        cursor.execute(
+            "SELECT account_id FROM accounts_clustermember WHERE cluster_id = ANY(ARRAY("
+            "SELECT DISTINCT cluster_id FROM accounts_clustermember WHERE account_id = ANY(%s)))",
+            [frontier],
+        )
+        found = set(holders.tolist()) | {row[0] for row in cursor.fetchall()}
+        frontier = list(found - known)
+        known |= found
+    return np.array(sorted(known), dtype=np.int64)
+
+
+@transaction.atomic
+def cluster_update_for_accounts(account_ids: Iterable[int]) -> ClusterResult:
+    """Bring the clusters of these accounts (new accounts, or accounts with new attributes) up to
+    date, as a full recompute would. Called by signal ingestion after it stores accounts and
+    attributes, in the same transaction or after it."""
+    result = ClusterResult()
+    seeds = sorted({int(a) for a in account_ids})
+    if not seeds:
+        return result
+    _lock_transaction()
+    with connection.cursor() as wrapper:
+        cursor = wrapper.cursor
+        cursor.execute("SELECT id FROM accounts_account WHERE id = ANY(%s)", [seeds])
+        seeds = [row[0] for row in cursor.fetchall()]
+        if not seeds:
+            return result
+        affected = _affected_accounts(cursor, seeds)
+        left, right = _links_of_accounts(cursor, link_params(), affected.tolist())
+        member_ids, member_clusters = _read_int8(
+            cursor,
+            "SELECT account_id, cluster_id FROM accounts_clustermember "
+            "WHERE account_id = ANY(%(affected)s)",
+            {"affected": affected.tolist()},
+            2,
+        )
+        labels = components(affected, left, right)
+        old = _old_clusters(affected, member_ids, member_clusters)
+        _write(cursor, affected, labels, old, result)
+    return result

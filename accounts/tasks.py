@@ -1,0 +1,47 @@
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+
+from .clustering import cluster_recompute_all
+from .models import ClusterRecompute, RecomputeStatus
+
+
+def cluster_recompute_run(job_id: int) -> None:
+    """Claim the job (a second delivery finds it no longer queued and does nothing), run the
+    recompute, and commit its progress on the way so the admin page can show it."""
+    claimed = ClusterRecompute.objects.filter(pk=job_id, status=RecomputeStatus.QUEUED).update(
+        status=RecomputeStatus.RUNNING, started_at=timezone.now(), phase="waiting for the lock"
+    )
+    if not claimed:
+        return
+
+    def progress(percent: int, phase: str) -> None:
+        with transaction.atomic():
+            ClusterRecompute.objects.filter(pk=job_id).update(progress=percent, phase=phase)
+
+    try:
+        result = cluster_recompute_all(progress=progress)
+    except Exception as exc:
+        ClusterRecompute.objects.filter(pk=job_id).update(
+            status=RecomputeStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        raise
+    ClusterRecompute.objects.filter(pk=job_id).update(
+        status=RecomputeStatus.DONE,
+        progress=100,
+        phase="done",
+        finished_at=timezone.now(),
+        stats={
+            "accounts": result.accounts,
+            "clusters": result.clusters,
+            "created": result.created,
+            "kept": result.kept,
+            "dissolved": result.dissolved,
+            "moved": result.moved,
+        },
+    )
+
+
+@shared_task(name="accounts.cluster_recompute")
+def cluster_recompute_task(job_id: int) -> None:
+    cluster_recompute_run(job_id)
