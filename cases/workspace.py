@@ -1,0 +1,181 @@
+"""The reads behind the case workspace: what each tab of a case page shows."""
+
+from django.db.models import Count
+from django.db.models.functions import TruncDay
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.utils import timezone
+
+from core.roles import INVESTIGATOR, LEAD, LEGAL, user_roles
+from detection.models import Detector, SignalKind
+
+from . import workflow
+from .audit import chain_verify
+from .models import Case, Resolution, State
+from .queue import Cursor
+
+TABS = ["overview", "timeline", "evidence", "accounts", "signals", "notes", "exports"]
+SIGNAL_PAGE = 50
+TIMELINE_LIMIT = 300
+ACCOUNTS_TEMPLATE = "accounts/_case_accounts.html"
+
+# What each move asks for beyond a reason, so the form shows exactly that.
+GUARD_NOTES = {
+    State.ENFORCEMENT: "Needs at least one linked account.",
+    State.LEGAL_REVIEW: "Needs at least one evidence item.",
+    State.REFERRED: "Needs a finished export bundle of the case.",
+}
+
+
+def sla_clock(case: Case) -> dict | None:
+    """The clock that runs now: triage while new, resolution while open, none once closed."""
+    if case.state == State.CLOSED:
+        return None
+    label, due = (
+        ("Triage", case.triage_due_at)
+        if case.state == State.NEW
+        else ("Resolve", case.resolve_due_at)
+    )
+    return {"label": label, "due": due, "overdue": due < timezone.now()}
+
+
+def case_actions(case: Case, user) -> dict:
+    """Only what this user may do to this case in its state."""
+    roles = user_roles(user)
+    moves = []
+    for target in workflow.targets_from(case.state):
+        if roles & workflow.roles_for(case.state, target):
+            moves.append(
+                {
+                    "value": target,
+                    "label": State(target).label,
+                    "closing": target == State.CLOSED,
+                    "note": GUARD_NOTES.get(target, ""),
+                }
+            )
+    is_lead = LEAD in roles
+    return {
+        "moves": moves,
+        "resolutions": Resolution.choices,
+        "can_assign": is_lead,
+        "can_restrict": is_lead,
+        "can_add_members": is_lead,
+        "can_edit": case.is_open and bool(roles & {INVESTIGATOR, LEAD}),
+        "can_note": bool(roles & {INVESTIGATOR, LEAD, LEGAL}),
+        "can_upload": case.is_open and bool(roles & {INVESTIGATOR, LEAD, LEGAL}),
+    }
+
+
+def tab_overview(request, case: Case) -> dict:
+    return {
+        "recent_events": list(case.events.order_by("-seq")[:5]),
+        "members": list(case.memberships.select_related("user").order_by("user__username")),
+    }
+
+
+def tab_timeline(request, case: Case) -> dict:
+    kinds = sorted(set(case.events.values_list("kind", flat=True).distinct()))
+    kind = request.GET.get("kind", "")
+    events = case.events.order_by("-seq")
+    if kind:
+        events = events.filter(kind=kind)
+    return {
+        "events": list(events[:TIMELINE_LIMIT]),
+        "event_kinds": kinds,
+        "kind": kind,
+        "chain_break": chain_verify(case),
+        "timeline_limit": TIMELINE_LIMIT,
+    }
+
+
+def tab_evidence(request, case: Case) -> dict:
+    return {"evidence": list(case.evidence_items.select_related("uploaded_by"))}
+
+
+def tab_accounts(request, case: Case) -> dict:
+    try:
+        get_template(ACCOUNTS_TEMPLATE)
+        accounts_template = ACCOUNTS_TEMPLATE
+    except TemplateDoesNotExist:
+        accounts_template = None
+    return {"accounts_template": accounts_template}
+
+
+def tab_signals(request, case: Case) -> dict:
+    signals = case.signals.all()
+    kind = request.GET.get("kind", "")
+    if kind in SignalKind.values:
+        signals = signals.filter(kind=kind)
+    else:
+        kind = ""
+    detector = request.GET.get("detector", "")
+    if detector.isdigit():
+        signals = signals.filter(detector_id=int(detector))
+    else:
+        detector = ""
+    cursor = Cursor.decode(request.GET.get("after", ""))
+    page = signals
+    if cursor is not None:
+        page = page.filter(observed_at__lt=cursor.value) | page.filter(
+            observed_at=cursor.value, pk__lt=cursor.pk
+        )
+    rows = list(
+        page.select_related("detector").order_by("-observed_at", "-pk")[: SIGNAL_PAGE + 1]
+    )
+    next_cursor = (
+        Cursor(rows[SIGNAL_PAGE - 1].observed_at, rows[SIGNAL_PAGE - 1].pk).encode()
+        if len(rows) > SIGNAL_PAGE
+        else None
+    )
+    volume = (
+        signals.annotate(day=TruncDay("observed_at"))
+        .values("day", "kind")
+        .annotate(n=Count("id"))
+        .order_by("day", "kind")
+    )
+    return {
+        "signals": rows[:SIGNAL_PAGE],
+        "signal_next": next_cursor,
+        "signal_paged": cursor is not None,
+        "signal_kind": kind,
+        "signal_detector": detector,
+        "signal_kinds": SignalKind.choices,
+        "signal_detectors": list(
+            Detector.objects.filter(signals__case=case).distinct().values_list("pk", "name")
+        ),
+        "signal_chart": volume_chart(list(volume)),
+    }
+
+
+def volume_chart(rows: list[dict]) -> dict:
+    """Rows of (day, kind, n) as chart.js datasets, one per kind, plus the same as a table."""
+    days = sorted({r["day"] for r in rows})
+    labels = [d.strftime("%Y-%m-%d") for d in days]
+    kinds = sorted({r["kind"] for r in rows})
+    index = {d: i for i, d in enumerate(days)}
+    series = {k: [0] * len(days) for k in kinds}
+    for r in rows:
+        series[r["kind"]][index[r["day"]]] = r["n"]
+    datasets = [{"label": SignalKind(k).label, "data": v} for k, v in series.items()]
+    totals = [{"kind": SignalKind(k).label, "total": sum(v)} for k, v in series.items()]
+    return {"labels": labels, "datasets": datasets, "totals": totals}
+
+
+def tab_notes(request, case: Case) -> dict:
+    return {"comments": list(case.comments.select_related("author"))}
+
+
+def tab_exports(request, case: Case) -> dict:
+    return {"exports": list(case.exports.select_related("requested_by"))}
+
+
+TAB_CONTEXT = {
+    "overview": tab_overview,
+    "timeline": tab_timeline,
+    "evidence": tab_evidence,
+    "accounts": tab_accounts,
+    "signals": tab_signals,
+    "notes": tab_notes,
+    "exports": tab_exports,
+}
+
