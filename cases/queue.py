@@ -110,9 +110,7 @@ def search_matches(text: str) -> Q:
     return Q(search_vector=query) | Q(number__iexact=text) | Q(pk__in=by_account)
 
 
-def queue_page(
-    cases: QuerySet[Case], *, sort: str, after: str = "", before: str = ""
-) -> QueuePage:
+def queue_page(cases: QuerySet[Case], *, sort: str, after: str = "", before: str = "") -> QueuePage:
     _, field, descending = SORTS.get(sort) or SORTS["newest"]
     total = cases.count()
     cursor = Cursor.decode(before or after) if (before or after) else None

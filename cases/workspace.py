@@ -119,9 +119,7 @@ def tab_signals(request, case: Case) -> dict:
         page = page.filter(observed_at__lt=cursor.value) | page.filter(
             observed_at=cursor.value, pk__lt=cursor.pk
         )
-    rows = list(
-        page.select_related("detector").order_by("-observed_at", "-pk")[: SIGNAL_PAGE + 1]
-    )
+    rows = list(page.select_related("detector").order_by("-observed_at", "-pk")[: SIGNAL_PAGE + 1])
     next_cursor = (
         Cursor(rows[SIGNAL_PAGE - 1].observed_at, rows[SIGNAL_PAGE - 1].pk).encode()
         if len(rows) > SIGNAL_PAGE
@@ -178,4 +176,3 @@ TAB_CONTEXT = {
     "notes": tab_notes,
     "exports": tab_exports,
 }
-

@@ -30,8 +30,7 @@ def open_by_state(user) -> list[dict]:
 def sla_breaches(user, limit: int = 20) -> dict:
     now = timezone.now()
     breached = cases_visible_to(user).filter(
-        Q(state=State.NEW, triage_due_at__lt=now)
-        | Q(state__in=OPEN_STATES, resolve_due_at__lt=now)
+        Q(state=State.NEW, triage_due_at__lt=now) | Q(state__in=OPEN_STATES, resolve_due_at__lt=now)
     )
     return {
         "total": breached.count(),

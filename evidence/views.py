@@ -1,3 +1,4 @@
+import contextlib
 import csv
 import io
 import json
@@ -134,10 +135,8 @@ def evidence_preview(request, number: str, pk: int):
         text, truncated = _preview_text(item)
         context.update(kind="text", text=text, truncated=truncated)
         if item.content_type == "application/json" and not truncated:
-            try:
+            with contextlib.suppress(ValueError):
                 context["text"] = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
-            except ValueError:
-                pass
         if item.content_type == "text/csv":
             rows = list(csv.reader(io.StringIO(text)))[:PREVIEW_CSV_ROWS]
             context.update(kind="csv", rows=rows)

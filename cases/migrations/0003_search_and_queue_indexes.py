@@ -75,34 +75,35 @@ DROP FUNCTION IF EXISTS quarry_case_search_touch();
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0002_append_only_triggers'),
+        ("cases", "0002_append_only_triggers"),
         ("evidence", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='search_vector',
+            model_name="case",
+            name="search_vector",
             field=django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['search_vector'], name='case_search_gin'),
+            model_name="case",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["search_vector"], name="case_search_gin"
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['-created_at', '-id'], name='case_created_id'),
+            model_name="case",
+            index=models.Index(fields=["-created_at", "-id"], name="case_created_id"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['-updated_at', '-id'], name='case_updated_id'),
+            model_name="case",
+            index=models.Index(fields=["-updated_at", "-id"], name="case_updated_id"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['resolve_due_at', 'id'], name='case_resolve_due_id'),
+            model_name="case",
+            index=models.Index(fields=["resolve_due_at", "id"], name="case_resolve_due_id"),
         ),
         migrations.RunSQL(CASE_FUNCTION + CASE_TRIGGER, DROP_CASE),
         migrations.RunSQL(

@@ -4,24 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_roles'),
+        ("core", "0001_roles"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SignInFailure',
+            name="SignInFailure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('username', models.CharField(max_length=150)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("username", models.CharField(max_length=150)),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
+                ("at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['username', 'ip', 'at'], name='signin_failure_lookup')],
+                "indexes": [
+                    models.Index(fields=["username", "ip", "at"], name="signin_failure_lookup")
+                ],
             },
         ),
     ]
