@@ -33,7 +33,8 @@ BEGIN
                (SELECT string_agg(body, ' ') FROM cases_comment WHERE case_id = NEW.id), '')),
                'C')
         || setweight(to_tsvector('english', coalesce(
-               (SELECT string_agg(description || ' ' || original_name, ' ')
+               (SELECT string_agg(description || ' ' || original_name || ' '
+                       || regexp_replace(original_name, '[^[:alnum:]]+', ' ', 'g'), ' ')
                   FROM evidence_evidence WHERE case_id = NEW.id), '')), 'C');
     RETURN NEW;
 END;
