@@ -9,7 +9,7 @@ class CaseAdmin(admin.ModelAdmin):
 
     list_display = ("number", "title", "severity", "state", "assignee", "created_at")
     list_filter = ("state", "severity")
-    search_fields = ("number", "title")
+    search_fields = ("number", "title", "summary")
     list_select_related = ("assignee",)
     ordering = ("-created_at", "-id")
 

@@ -16,6 +16,9 @@ from .models import OPEN_STATES, Case, State
 from .selectors import cases_visible_to
 
 PAGE_SIZE = 50
+# Counting every match of a broad queue costs more than the page itself; past this many the
+# queue says "1,000+".
+COUNT_CAP = 1000
 
 QUEUES = {
     "mine": "My cases",
@@ -24,6 +27,21 @@ QUEUES = {
     "closed": "Closed",
     "all": "Everything",
 }
+
+# What a queue row shows (the search vector and the long texts stay in the database).
+QUEUE_COLUMNS = [
+    "number",
+    "title",
+    "severity",
+    "state",
+    "restricted",
+    "tags",
+    "created_at",
+    "updated_at",
+    "triage_due_at",
+    "resolve_due_at",
+    "assignee__username",
+]
 
 # sort name -> (label, field, descending)
 SORTS = {
@@ -57,6 +75,7 @@ class QueuePage:
     next_cursor: str | None
     prev_cursor: str | None
     total: int
+    total_capped: bool
 
 
 def queue_cases(user, filters: dict) -> QuerySet[Case]:
@@ -112,7 +131,7 @@ def search_matches(text: str) -> Q:
 
 def queue_page(cases: QuerySet[Case], *, sort: str, after: str = "", before: str = "") -> QueuePage:
     _, field, descending = SORTS.get(sort) or SORTS["newest"]
-    total = cases.count()
+    total = cases.order_by()[: COUNT_CAP + 1].count()
     cursor = Cursor.decode(before or after) if (before or after) else None
     backwards = bool(before) and cursor is not None
     # Walking backwards is walking forwards in the opposite order, then flipping the page.
@@ -128,7 +147,9 @@ def queue_page(cases: QuerySet[Case], *, sort: str, after: str = "", before: str
             )
         cases = cases.filter(beyond)
     order = [f"-{field}", "-pk"] if forward_desc else [field, "pk"]
-    rows = list(cases.select_related("assignee").order_by(*order)[: PAGE_SIZE + 1])
+    rows = list(
+        cases.select_related("assignee").only(*QUEUE_COLUMNS).order_by(*order)[: PAGE_SIZE + 1]
+    )
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     if backwards:
@@ -143,5 +164,6 @@ def queue_page(cases: QuerySet[Case], *, sort: str, after: str = "", before: str
         cases=rows,
         next_cursor=key(rows[-1]) if rows and has_next else None,
         prev_cursor=key(rows[0]) if rows and has_prev else None,
-        total=total,
+        total=min(total, COUNT_CAP),
+        total_capped=total > COUNT_CAP,
     )

@@ -1,6 +1,6 @@
 """The reads behind the case workspace: what each tab of a case page shows."""
 
-from django.db.models import Count
+from django.db.models import CharField, Count, Func, QuerySet, Value
 from django.db.models.functions import TruncDay
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
@@ -125,12 +125,6 @@ def tab_signals(request, case: Case) -> dict:
         if len(rows) > SIGNAL_PAGE
         else None
     )
-    volume = (
-        signals.annotate(day=TruncDay("observed_at"))
-        .values("day", "kind")
-        .annotate(n=Count("id"))
-        .order_by("day", "kind")
-    )
     return {
         "signals": rows[:SIGNAL_PAGE],
         "signal_next": next_cursor,
@@ -141,19 +135,32 @@ def tab_signals(request, case: Case) -> dict:
         "signal_detectors": list(
             Detector.objects.filter(signals__case=case).distinct().values_list("pk", "name")
         ),
-        "signal_chart": volume_chart(list(volume)),
+        "signal_chart": volume_chart(signal_volume(signals)),
     }
 
 
-def volume_chart(rows: list[dict]) -> dict:
-    """Rows of (day, kind, n) as chart.js datasets, one per kind, plus the same as a table."""
-    days = sorted({r["day"] for r in rows})
-    labels = [d.strftime("%Y-%m-%d") for d in days]
-    kinds = sorted({r["kind"] for r in rows})
-    index = {d: i for i, d in enumerate(days)}
-    series = {k: [0] * len(days) for k in kinds}
-    for r in rows:
-        series[r["kind"]][index[r["day"]]] = r["n"]
+def signal_volume(signals: QuerySet) -> list[tuple[str, str, int]]:
+    """(day, kind, count) rows. The day comes back as text from the database: converting
+    thousands of timestamps in Python costs more than the query."""
+    day = Func(
+        TruncDay("observed_at"), Value("YYYY-MM-DD"), function="to_char", output_field=CharField()
+    )
+    return list(
+        signals.annotate(day=day)
+        .values_list("day", "kind")
+        .annotate(n=Count("id"))
+        .order_by("day", "kind")
+    )
+
+
+def volume_chart(rows: list[tuple[str, str, int]]) -> dict:
+    """(day, kind, n) rows as chart.js datasets, one per kind, plus totals for the table."""
+    labels = sorted({day for day, _, _ in rows})
+    index = {d: i for i, d in enumerate(labels)}
+    kinds = sorted({kind for _, kind, _ in rows})
+    series = {k: [0] * len(labels) for k in kinds}
+    for day, kind, n in rows:
+        series[kind][index[day]] = n
     datasets = [{"label": SignalKind(k).label, "data": v} for k, v in series.items()]
     totals = [{"kind": SignalKind(k).label, "total": sum(v)} for k, v in series.items()]
     return {"labels": labels, "datasets": datasets, "totals": totals}

@@ -80,6 +80,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Web pages run short queries whose cost estimates (correlated EXISTS for visibility) can cross
+# the JIT threshold: compiling then costs more than the query. Off for our connections.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -32,3 +32,11 @@ def signals_on(detector):
         )
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """The dashboard caches its signal chart; each test starts without it."""
+    from django.core.cache import cache
+
+    cache.clear()
