@@ -137,15 +137,18 @@ def queue_page(cases: QuerySet[Case], *, sort: str, after: str = "", before: str
     # Walking backwards is walking forwards in the opposite order, then flipping the page.
     forward_desc = descending != backwards
     if cursor is not None:
+        # The redundant `<=` (or `>=`) bound is what the index scan can start from; the OR
+        # alone would make it walk from the first row and filter.
         if forward_desc:
             beyond = Q(**{f"{field}__lt": cursor.value}) | Q(
                 **{field: cursor.value, "pk__lt": cursor.pk}
             )
+            cases = cases.filter(Q(**{f"{field}__lte": cursor.value}), beyond)
         else:
             beyond = Q(**{f"{field}__gt": cursor.value}) | Q(
                 **{field: cursor.value, "pk__gt": cursor.pk}
             )
-        cases = cases.filter(beyond)
+            cases = cases.filter(Q(**{f"{field}__gte": cursor.value}), beyond)
     order = [f"-{field}", "-pk"] if forward_desc else [field, "pk"]
     rows = list(
         cases.select_related("assignee").only(*QUEUE_COLUMNS).order_by(*order)[: PAGE_SIZE + 1]

@@ -1,6 +1,6 @@
 """The reads behind the case workspace: what each tab of a case page shows."""
 
-from django.db.models import CharField, Count, Func, QuerySet, Value
+from django.db.models import CharField, Count, Func, Q, QuerySet, Value
 from django.db.models.functions import TruncDay
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
@@ -116,8 +116,9 @@ def tab_signals(request, case: Case) -> dict:
     cursor = Cursor.decode(request.GET.get("after", ""))
     page = signals
     if cursor is not None:
-        page = page.filter(observed_at__lt=cursor.value) | page.filter(
-            observed_at=cursor.value, pk__lt=cursor.pk
+        page = page.filter(
+            Q(observed_at__lt=cursor.value) | Q(observed_at=cursor.value, pk__lt=cursor.pk),
+            observed_at__lte=cursor.value,  # the bound the (case, observed_at) index starts at
         )
     rows = list(page.select_related("detector").order_by("-observed_at", "-pk")[: SIGNAL_PAGE + 1])
     next_cursor = (
