@@ -3,6 +3,7 @@
 Keyset pagination ("the 50 cases after this one") costs the same on page 500 as on page 1,
 where OFFSET would read and throw away every earlier row."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +17,7 @@ from .models import OPEN_STATES, Case, State
 from .selectors import cases_visible_to
 
 PAGE_SIZE = 50
+CASE_NUMBER = re.compile(r"^QRY-[0-9]{4}-[0-9]+$", re.IGNORECASE)
 # Counting every match of a broad queue costs more than the page itself; past this many the
 # queue says "1,000+".
 COUNT_CAP = 1000
@@ -126,7 +128,10 @@ def search_matches(text: str) -> Q:
     by_account = list(
         CaseAccount.objects.filter(account__external_id=text).values_list("case_id", flat=True)
     )
-    return Q(search_vector=query) | Q(number__iexact=text) | Q(pk__in=by_account)
+    matches = Q(search_vector=query) | Q(pk__in=by_account)
+    if CASE_NUMBER.match(text):
+        matches |= Q(number__iexact=text)
+    return matches
 
 
 def queue_page(cases: QuerySet[Case], *, sort: str, after: str = "", before: str = "") -> QueuePage:
