@@ -128,6 +128,15 @@ class TestSignals:
         assert totals == {"Volume anomaly": 3, "Chain-of-thought elicitation": 2}
 
 
+    def test_the_chart_follows_new_signals(self, client, alice, case, signals_on):
+        signals_on(case, 3, kind="volume_anomaly")
+        client.force_login(alice)
+        _page(client, case, tab="signals")
+        signals_on(case, 2, kind="cot_elicitation")
+        chart = _page(client, case, tab="signals").context["signal_chart"]
+        assert sum(t["total"] for t in chart["totals"]) == 5
+
+
 class TestActions:
     def test_a_lead_assigns(self, client, lena, alice, case):
         client.force_login(lena)
