@@ -127,7 +127,6 @@ class TestSignals:
         totals = {t["kind"]: t["total"] for t in chart["totals"]}
         assert totals == {"Volume anomaly": 3, "Chain-of-thought elicitation": 2}
 
-
     def test_the_chart_follows_new_signals(self, client, alice, case, signals_on):
         signals_on(case, 3, kind="volume_anomaly")
         client.force_login(alice)
