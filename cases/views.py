@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
@@ -76,6 +77,8 @@ def queue(request):
         "params": params.urlencode(),
         "queues": QUEUES,
         "current_queue": filters.get("queue") or "open",
+        # Case pages live under the queue's URL; one reverse() instead of one per row.
+        "case_url": reverse("cases:queue"),
     }
     template = "cases/queue.html#results" if _fragment(request) else "cases/queue.html"
     return render(request, template, context)
