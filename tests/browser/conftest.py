@@ -53,3 +53,11 @@ def sign_in(page, username: str, password: str = "correct horse battery staple")
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_url("**/")
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Drop-down choices and charts are cached; each test starts without them."""
+    from django.core.cache import cache
+
+    cache.clear()
