@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
-from core.roles import INVESTIGATOR, LEAD
+from core.roles import INVESTIGATOR, LEAD, has_role
 from detection.models import Detector
 
 from .forms import (
@@ -211,7 +211,7 @@ def case_tags_view(request, number: str):
     if not form.is_valid():
         messages.error(request, "Tags: " + "; ".join(form.errors.get("tags", [])))
         return redirect("cases:detail", number=number)
-    if not case_actions(case, request.user)["can_edit"]:
+    if not has_role(request.user, INVESTIGATOR, LEAD):
         messages.error(request, "Changing tags needs the investigator or lead role.")
         return redirect("cases:detail", number=number)
     try:

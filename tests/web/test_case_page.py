@@ -23,6 +23,15 @@ def test_every_tab_renders_as_a_page_and_as_a_fragment(client, alice, case, tab)
     assert "<html" not in fragment and fragment.lstrip().startswith('<section id="panel"')
 
 
+def test_a_fragment_updates_the_tab_counters_out_of_band(client, alice, case):
+    add_evidence(case, alice)
+    client.force_login(alice)
+    fragment = client.get(
+        reverse("cases:detail", args=[case.number]), {"tab": "evidence"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert '<span class="count" id="count-evidence" hx-swap-oob="true">1</span>' in fragment
+
+
 def test_an_unknown_tab_falls_back_to_the_overview(client, alice, case):
     client.force_login(alice)
     assert _page(client, case, tab="nope").context["tab"] == "overview"
