@@ -242,3 +242,14 @@ def test_a_user_without_a_role_sees_no_queue_rows(client, case, db):
 
     client.force_login(UserFactory(username="norole"))
     assert list(client.get(reverse("cases:queue")).context["page"].cases) == []
+
+
+def test_tags_of_a_closed_case_are_refused_as_read_only(client, alice, case):
+    from tests.helpers import force_state
+
+    force_state(case, "closed")
+    client.force_login(alice)
+    response = client.post(reverse("cases:tags", args=[case.number]), {"tags": "late"}, follow=True)
+    assert "read-only" in response.content.decode()
+    case.refresh_from_db()
+    assert case.tags == []
