@@ -21,8 +21,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class CaseAdmin(ReadOnlyAdmin):
     list_display = ("number", "title", "severity", "state", "assignee", "restricted", "created_at")
     list_filter = ("state", "severity", "restricted")
-    search_fields = ("number", "title")
+    search_fields = ("number", "title", "summary")
     list_select_related = ("assignee",)
+    ordering = ("-created_at", "-id")
     show_full_result_count = False
 
     def get_queryset(self, request):

@@ -1,14 +1,36 @@
 from django import forms
 
 from .models import Resolution, Severity, State
+from .queue import QUEUES, SORTS
 
 
 class QueueFilterForm(forms.Form):
-    state = forms.ChoiceField(
-        choices=[("", "Any open"), ("all", "All")] + State.choices, required=False
-    )
+    queue = forms.ChoiceField(choices=list(QUEUES.items()), required=False)
+    q = forms.CharField(required=False, max_length=200, label="Search")
+    state = forms.ChoiceField(choices=[("", "Any")] + State.choices, required=False)
     severity = forms.ChoiceField(choices=[("", "Any")] + Severity.choices, required=False)
-    q = forms.CharField(required=False, max_length=200)
+    assignee = forms.CharField(required=False, max_length=150)
+    tag = forms.CharField(required=False, max_length=50)
+    actor = forms.CharField(required=False, max_length=200, label="Suspected actor")
+    detector = forms.IntegerField(required=False, min_value=1)
+    created_from = forms.DateField(
+        required=False, label="Opened from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    created_to = forms.DateField(
+        required=False, label="Opened to", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sort = forms.ChoiceField(
+        choices=[(k, v[0]) for k, v in SORTS.items()], required=False, label="Sort"
+    )
+
+    def __init__(self, *args, assignees=(), detectors=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].widget = forms.Select(
+            choices=[("", "Anyone"), ("-", "Unassigned")] + [(u, u) for u in assignees]
+        )
+        self.fields["detector"].widget = forms.Select(
+            choices=[("", "Any")] + [(str(pk), name) for pk, name in detectors]
+        )
 
 
 class TransitionForm(forms.Form):
@@ -28,3 +50,22 @@ class EvidenceForm(forms.Form):
     file = forms.FileField()
     description = forms.CharField(required=False, widget=forms.Textarea)
     source = forms.CharField(required=False, max_length=300)
+
+
+class AssignForm(forms.Form):
+    assignee = forms.CharField(required=False, max_length=150)
+
+
+class TagsForm(forms.Form):
+    tags = forms.CharField(required=False, max_length=2000, help_text="Comma-separated")
+
+    def clean_tags(self) -> list[str]:
+        return [t.strip() for t in self.cleaned_data["tags"].split(",") if t.strip()]
+
+
+class MemberForm(forms.Form):
+    member = forms.CharField(max_length=150)
+
+
+class RestrictForm(forms.Form):
+    restricted = forms.BooleanField(required=False)

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 
@@ -86,6 +87,9 @@ class Case(models.Model):
     reopened_at = models.DateTimeField(null=True, blank=True)
     triage_due_at = models.DateTimeField()
     resolve_due_at = models.DateTimeField()
+    # Maintained by database triggers (migration 0003) from the case's text, its notes and its
+    # evidence descriptions; never written by Python.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -121,6 +125,10 @@ class Case(models.Model):
             models.Index(fields=["state", "-created_at"], name="case_state_created"),
             models.Index(fields=["assignee", "state"], name="case_assignee_state"),
             GinIndex(fields=["tags"], name="case_tags_gin"),
+            GinIndex(fields=["search_vector"], name="case_search_gin"),
+            models.Index(fields=["-created_at", "-id"], name="case_created_id"),
+            models.Index(fields=["-updated_at", "-id"], name="case_updated_id"),
+            models.Index(fields=["resolve_due_at", "id"], name="case_resolve_due_id"),
         ]
 
     def __str__(self) -> str:

@@ -1,67 +1,137 @@
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
-from core.roles import user_roles
+from core.roles import INVESTIGATOR, LEAD, has_role
+from detection.models import Detector
 
-from . import workflow
-from .audit import chain_verify
-from .forms import CommentForm, EvidenceForm, QueueFilterForm, TransitionForm
-from .models import OPEN_STATES, Resolution
-from .selectors import case_get_for_user, cases_visible_to
-from .services import case_comment_add, case_record_view, case_transition
+from .forms import (
+    AssignForm,
+    CommentForm,
+    MemberForm,
+    QueueFilterForm,
+    RestrictForm,
+    TagsForm,
+    TransitionForm,
+)
+from .queue import QUEUES, queue_cases, queue_page
+from .selectors import case_get_for_user
+from .services import (
+    case_assign,
+    case_comment_add,
+    case_member_add,
+    case_record_view,
+    case_restrict,
+    case_transition,
+    case_update,
+)
+from .workspace import TAB_CONTEXT, TABS, case_actions, sla_clock
+
+User = get_user_model()
+
+
+def _fragment(request) -> bool:
+    """An htmx request wants the fragment, except when htmx restores history after a cache
+    miss: then it needs the whole page."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+# The people and detectors offered in drop-downs change rarely; a minute's staleness in a
+# filter's choices is worth two fewer queries on every queue and case page.
+CHOICES_CACHE_SECONDS = 60
+
+
+def _workers() -> list[str]:
+    return cache.get_or_set(
+        "choices:workers",
+        lambda: list(
+            User.objects.filter(groups__name__in=[INVESTIGATOR, LEAD], is_active=True)
+            .distinct()
+            .order_by("username")
+            .values_list("username", flat=True)
+        ),
+        CHOICES_CACHE_SECONDS,
+    )
+
+
+def _detectors() -> list[tuple[int, str]]:
+    return cache.get_or_set(
+        "choices:detectors",
+        lambda: list(Detector.objects.order_by("name").values_list("pk", "name")),
+        CHOICES_CACHE_SECONDS,
+    )
 
 
 @login_required
 def queue(request):
-    form = QueueFilterForm(request.GET or None)
-    cases = cases_visible_to(request.user).select_related("assignee")
-    data = form.cleaned_data if form.is_valid() else {}
-    state = data.get("state") or ""
-    if state == "":
-        cases = cases.filter(state__in=OPEN_STATES)
-    elif state != "all":
-        cases = cases.filter(state=state)
-    if data.get("severity"):
-        cases = cases.filter(severity=data["severity"])
-    if data.get("q"):
-        cases = cases.filter(title__icontains=data["q"]) | cases.filter(number__iexact=data["q"])
-    page = Paginator(cases.order_by("-created_at", "-id"), 50).get_page(request.GET.get("page"))
-    template = "cases/queue.html#table" if request.htmx else "cases/queue.html"
-    return render(request, template, {"form": form, "page": page})
-
-
-def _transition_options(case, user) -> list[dict]:
-    roles = user_roles(user)
-    options = []
-    for target in workflow.targets_from(case.state):
-        if roles & workflow.roles_for(case.state, target):
-            options.append({"value": target, "label": target.replace("_", " ")})
-    return options
+    form = QueueFilterForm(
+        request.GET or None,
+        assignees=_workers(),
+        detectors=_detectors(),
+    )
+    if form.is_bound:
+        # An invalid form still fills cleaned_data with the fields that are valid: one bad
+        # value should not drop every filter.
+        form.is_valid()
+    filters = getattr(form, "cleaned_data", {})
+    page = queue_page(
+        queue_cases(request.user, filters),
+        sort=filters.get("sort") or "newest",
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+    )
+    params = request.GET.copy()
+    for key in ("after", "before"):
+        params.pop(key, None)
+    context = {
+        "form": form,
+        "page": page,
+        "params": params.urlencode(),
+        "queues": QUEUES,
+        "current_queue": filters.get("queue") or "open",
+        # Case pages live under the queue's URL; one reverse() instead of one per row.
+        "case_url": reverse("cases:queue"),
+    }
+    template = "cases/queue.html#results" if _fragment(request) else "cases/queue.html"
+    return render(request, template, context)
 
 
 @login_required
 def case_detail(request, number: str):
     case = case_get_for_user(request.user, number)
-    case_record_view(case=case, user=request.user)
-    events = case.events.order_by("-seq")[:200]
+    tab = request.GET.get("tab", "overview")
+    if tab not in TABS:
+        tab = "overview"
+    fragment = _fragment(request)
+    if not fragment:
+        case_record_view(case=case, user=request.user)
     context = {
         "case": case,
-        "events": events,
-        "chain_break": chain_verify(case),
-        "evidence": case.evidence_items.all(),
-        "comments": case.comments.select_related("author"),
-        "transitions": _transition_options(case, request.user),
-        "resolutions": Resolution.choices,
-        "comment_form": CommentForm(),
-        "evidence_form": EvidenceForm(),
+        "tab": tab,
+        "tabs": TABS,
+        "sla": sla_clock(case),
+        "actions": case_actions(case, request.user),
         "linked_accounts": case.case_accounts.count(),
+        "signal_count": case.signals.count(),
+        "evidence_count": case.evidence_items.count(),
+        "comment_form": CommentForm(),
+        "workers": _workers(),
+        **(TAB_CONTEXT[tab](request, case) if tab in TAB_CONTEXT else {}),
     }
-    return render(request, "cases/detail.html", context)
+    template = "cases/detail.html#panel" if fragment else "cases/detail.html"
+    return render(request, template, context)
+
+
+def _back(number: str, tab: str = "overview"):
+    response = redirect("cases:detail", number=number)
+    response["Location"] += f"?tab={tab}"
+    return response
 
 
 @login_required
@@ -79,10 +149,10 @@ def case_transition_view(request, number: str):
                 request.user, form.cleaned_data["duplicate_of"].strip()
             )
         except Http404:
-            messages.error(request, "duplicate_of: no such case.")
+            messages.error(request, "Surviving case: no such case.")
             return redirect("cases:detail", number=number)
     try:
-        case_transition(
+        moved = case_transition(
             case=case,
             user=request.user,
             to_state=form.cleaned_data["to_state"],
@@ -94,6 +164,8 @@ def case_transition_view(request, number: str):
         )
     except DomainError as exc:
         messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{moved.number} is now {moved.get_state_display().lower()}.")
     return redirect("cases:detail", number=number)
 
 
@@ -109,4 +181,76 @@ def case_comment_view(request, number: str):
             messages.error(request, exc.message)
     else:
         messages.error(request, "A note cannot be empty.")
+    return _back(number, "notes")
+
+
+@login_required
+@require_POST
+def case_assign_view(request, number: str):
+    case = case_get_for_user(request.user, number)
+    form = AssignForm(request.POST)
+    username = form.cleaned_data["assignee"].strip() if form.is_valid() else ""
+    assignee = None
+    if username:
+        assignee = User.objects.filter(username=username, is_active=True).first()
+        if assignee is None:
+            messages.error(request, "No such user.")
+            return redirect("cases:detail", number=number)
+    try:
+        case_assign(case=case, user=request.user, assignee=assignee)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("cases:detail", number=number)
+
+
+@login_required
+@require_POST
+def case_tags_view(request, number: str):
+    case = case_get_for_user(request.user, number)
+    form = TagsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Tags: " + "; ".join(form.errors.get("tags", [])))
+        return redirect("cases:detail", number=number)
+    if not has_role(request.user, INVESTIGATOR, LEAD):
+        messages.error(request, "Changing tags needs the investigator or lead role.")
+        return redirect("cases:detail", number=number)
+    try:
+        case_update(case=case, user=request.user, tags=form.cleaned_data["tags"])
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("cases:detail", number=number)
+
+
+@login_required
+@require_POST
+def case_member_view(request, number: str):
+    case = case_get_for_user(request.user, number)
+    form = MemberForm(request.POST)
+    member = (
+        User.objects.filter(username=form.cleaned_data["member"].strip(), is_active=True).first()
+        if form.is_valid()
+        else None
+    )
+    if member is None:
+        messages.error(request, "No such user.")
+        return redirect("cases:detail", number=number)
+    try:
+        case_member_add(case=case, user=request.user, member=member)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("cases:detail", number=number)
+
+
+@login_required
+@require_POST
+def case_restrict_view(request, number: str):
+    case = case_get_for_user(request.user, number)
+    form = RestrictForm(request.POST)
+    form.is_valid()
+    try:
+        case_restrict(
+            case=case, user=request.user, restricted=form.cleaned_data.get("restricted", False)
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
     return redirect("cases:detail", number=number)

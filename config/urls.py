@@ -1,13 +1,24 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core import views as core_views
+
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="cases:queue", permanent=False)),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("", core_views.home, name="dashboard"),
+    path("login/", core_views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password/",
+        auth_views.PasswordChangeView.as_view(success_url="/password/done/"),
+        name="password_change",
+    ),
+    path(
+        "password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("cases/", include("cases.urls")),
     path("", include("exports.urls")),
     path("", include("accounts.urls")),

@@ -243,3 +243,10 @@ def evidence_record_download(*, evidence: Evidence, user, ip: str | None, user_a
         actor=user,
         data={"evidence_id": evidence.pk, "sha256": evidence.sha256},
     )
+
+
+def evidence_record_view(*, evidence: Evidence, user, ip: str | None, user_agent: str) -> None:
+    """A preview shows the content: custody records it like a download."""
+    custody_record(
+        evidence=evidence, action=CustodyAction.VIEWED, actor=user, ip=ip, user_agent=user_agent
+    )

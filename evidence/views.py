@@ -1,7 +1,12 @@
+import contextlib
+import csv
+import io
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
-from django.shortcuts import redirect
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from cases.forms import EvidenceForm
@@ -9,50 +14,94 @@ from cases.selectors import case_get_for_user
 from core.errors import DomainError
 
 from .models import Evidence
-from .services import evidence_add, evidence_open, evidence_record_download
+from .services import evidence_add, evidence_open, evidence_record_download, evidence_record_view
+
+PREVIEW_BYTES = 64 * 1024
+PREVIEW_CSV_ROWS = 200
+# Images a browser renders without running anything (SVG is left out: it can carry script).
+INLINE_IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+TEXT_TYPES = {"text/plain", "text/csv", "application/json"}
 
 
 def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
 @login_required
 @require_POST
 def evidence_upload(request, number: str):
+    """Several files at once from the form, or one file per request from the drag-and-drop
+    uploader (which asks for JSON so it can show each file's hashes)."""
     case = case_get_for_user(request.user, number)
     form = EvidenceForm(request.POST, request.FILES)
-    if not form.is_valid():
+    files = request.FILES.getlist("file")
+    if not files or not form.is_valid():
+        if _wants_json(request):
+            return JsonResponse({"error": "Choose a file to upload."}, status=400)
         messages.error(request, "Choose a file to upload.")
         return redirect("cases:detail", number=number)
-    upload = form.cleaned_data["file"]
-    try:
-        item, created = evidence_add(
-            case=case,
-            user=request.user,
-            chunks=upload.chunks(),
-            original_name=upload.name,
-            description=form.cleaned_data["description"],
-            source=form.cleaned_data["source"],
-            ip=client_ip(request),
-            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+    results = []
+    for upload in files:
+        try:
+            item, created = evidence_add(
+                case=case,
+                user=request.user,
+                chunks=upload.chunks(),
+                original_name=upload.name,
+                description=form.cleaned_data["description"],
+                source=form.cleaned_data["source"],
+                ip=client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
+        except DomainError as exc:
+            if _wants_json(request):
+                return JsonResponse({"error": exc.message}, status=exc.status)
+            messages.error(request, f"{upload.name}: {exc.message}")
+            continue
+        results.append((item, created))
+        if created:
+            messages.success(request, f"Stored {item.original_name} (SHA-256 {item.sha256}).")
+        else:
+            messages.info(request, f"{item.original_name} is already evidence of this case.")
+    if _wants_json(request):
+        # The messages were for the page; the uploader shows the hashes itself.
+        list(messages.get_messages(request))
+        return JsonResponse(
+            {
+                "files": [
+                    {
+                        "id": item.pk,
+                        "name": item.original_name,
+                        "size": item.size,
+                        "sha256": item.sha256,
+                        "sha512": item.sha512,
+                        "created": created,
+                    }
+                    for item, created in results
+                ]
+            },
+            status=201 if any(created for _, created in results) else 200,
         )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("cases:detail", number=number)
-    if created:
-        messages.success(request, f"Stored {item.original_name} (SHA-256 {item.sha256}).")
-    else:
-        messages.info(request, f"{item.original_name} is already evidence of this case.")
-    return redirect("cases:detail", number=number)
+    response = redirect("cases:detail", number=number)
+    response["Location"] += "?tab=evidence"
+    return response
+
+
+def _item(request, number: str, pk: int) -> Evidence:
+    case = case_get_for_user(request.user, number)
+    try:
+        return case.evidence_items.select_related("case").get(pk=pk)
+    except Evidence.DoesNotExist:
+        raise Http404("No such evidence.") from None
 
 
 @login_required
 def evidence_download(request, number: str, pk: int):
-    case = case_get_for_user(request.user, number)
-    try:
-        item = case.evidence_items.get(pk=pk)
-    except Evidence.DoesNotExist:
-        raise Http404("No such evidence.") from None
+    item = _item(request, number, pk)
     evidence_record_download(
         evidence=item,
         user=request.user,
@@ -66,4 +115,55 @@ def evidence_download(request, number: str, pk: int):
         content_type=item.content_type,
     )
     response["X-Content-SHA256"] = item.sha256
+    return response
+
+
+def _preview_text(item: Evidence) -> tuple[str, bool]:
+    with evidence_open(item) as handle:
+        head = handle.read(PREVIEW_BYTES + 1)
+    truncated = len(head) > PREVIEW_BYTES
+    return head[:PREVIEW_BYTES].decode("utf-8", errors="replace"), truncated
+
+
+@login_required
+def evidence_preview(request, number: str, pk: int):
+    item = _item(request, number, pk)
+    context = {"case": item.case, "item": item, "kind": "none"}
+    if item.content_type in INLINE_IMAGES:
+        context["kind"] = "image"
+    elif item.content_type in TEXT_TYPES:
+        text, truncated = _preview_text(item)
+        context.update(kind="text", text=text, truncated=truncated)
+        if item.content_type == "application/json" and not truncated:
+            with contextlib.suppress(ValueError):
+                context["text"] = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        if item.content_type == "text/csv":
+            rows = list(csv.reader(io.StringIO(text)))[:PREVIEW_CSV_ROWS]
+            context.update(kind="csv", rows=rows)
+    if context["kind"] != "image":
+        # An image is recorded when its bytes are fetched (evidence_image).
+        evidence_record_view(
+            evidence=item,
+            user=request.user,
+            ip=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+    return render(request, "evidence/preview.html", context)
+
+
+@login_required
+def evidence_image(request, number: str, pk: int):
+    item = _item(request, number, pk)
+    if item.content_type not in INLINE_IMAGES:
+        raise Http404("No preview for this file.")
+    evidence_record_view(
+        evidence=item,
+        user=request.user,
+        ip=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+    )
+    response = FileResponse(evidence_open(item), content_type=item.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
     return response

@@ -10,7 +10,9 @@ def test_a_case_moves_through_the_web_form_and_the_timeline_grows(client, alice,
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.state == "triage"
-    page = client.get(reverse("cases:detail", args=[case.number])).content.decode()
+    page = client.get(
+        reverse("cases:detail", args=[case.number]) + "?tab=timeline"
+    ).content.decode()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script>alert(1)</script>" not in page
     assert "Audit chain verifies" in page

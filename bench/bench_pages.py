@@ -1,0 +1,148 @@
+"""Server time of the investigator pages on a database loaded by `seed_bench` (50,000 cases,
+1,000,000 signals, 100,000 accounts), side by side with the Django admin changelist of the same
+cases. Requests go through Django's test Client in-process: the whole server stack (middleware,
+sessions, selectors, templates) without a network.
+
+    DATABASE_URL=postgres://.../quarry_bench python manage.py seed_bench
+    DATABASE_URL=postgres://.../quarry_bench python -m bench.run bench_pages
+
+Target: p95 <= 150 ms for every page of the queue (default and filtered, first and 500th page)
+and for the case page of a case with 10,000 signals."""
+
+import os
+import statistics
+import time
+
+TARGET_MS = 150.0
+RUNS = int(os.environ.get("BENCH_PAGES_RUNS", "40"))
+WARMUP = 3
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+def _get(client, url: str) -> float:
+    started = time.perf_counter()
+    response = client.get(url)
+    elapsed = (time.perf_counter() - started) * 1000
+    assert response.status_code == 200, (url, response.status_code)
+    return elapsed
+
+
+def _summary(samples: list[float]) -> dict:
+    samples = sorted(samples)
+    return {
+        "p50": statistics.median(samples),
+        "p95": samples[min(len(samples) - 1, int(round(0.95 * len(samples))) - 1)],
+    }
+
+
+def _time_pair(client, url: str, reference: str) -> tuple[dict, dict]:
+    """Ours and the reference alternately, so that load from other processes on a shared
+    machine falls on both alike."""
+    for _ in range(WARMUP):
+        _get(client, url)
+        _get(client, reference)
+    ours, theirs = [], []
+    for _ in range(RUNS):
+        ours.append(_get(client, url))
+        theirs.append(_get(client, reference))
+    return _summary(ours), _summary(theirs)
+
+
+def _cursor_at(user, filters: dict, offset: int) -> str:
+    from cases.queue import Cursor, queue_cases
+
+    row = (
+        queue_cases(user, filters)
+        .order_by("-created_at", "-pk")
+        .values("created_at", "pk")[offset : offset + 1]
+        .first()
+    )
+    if row is None:
+        raise SystemExit(f"bench_pages: fewer than {offset + 1} cases; run seed_bench first")
+    return Cursor(row["created_at"], row["pk"]).encode()
+
+
+def main(argv: list[str]) -> int:
+    _setup()
+    from urllib.parse import urlencode
+
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count
+    from django.test import Client
+
+    from cases.models import Case
+    from cases.queue import PAGE_SIZE
+
+    user = get_user_model().objects.filter(username="bench_lead").first()
+    big = Case.objects.filter(tags__contains=["bench-big"]).order_by("-id").first()
+    if user is None or big is None or Case.objects.count() < 500 * PAGE_SIZE:
+        print("bench_pages: load the data first: python manage.py seed_bench")
+        return 1
+    n_signals = Case.objects.filter(pk=big.pk).aggregate(n=Count("signals"))["n"]
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+
+    deep = 499 * PAGE_SIZE  # the 500th page starts after 24,950 rows
+    search = {"queue": "all", "q": "proxies"}
+    narrow = {"queue": "all", "severity": "critical", "q": "hydra"}
+    admin = "/admin/cases/case/"
+    admin_page = deep // 100 + 1  # the admin shows 100 a page: page 250 holds the same rows
+    scenarios = [
+        ("queue, default, page 1", "/cases/", admin + "?state__exact=investigating"),
+        (
+            "queue, default, page 500",
+            "/cases/?" + urlencode({"after": _cursor_at(user, {}, deep - 1)}),
+            admin + f"?p={admin_page}",
+        ),
+        (
+            "queue, search 'proxies', page 1",
+            "/cases/?" + urlencode(search),
+            admin + "?q=proxies",
+        ),
+        (
+            "queue, search 'proxies', page 500",
+            "/cases/?" + urlencode({**search, "after": _cursor_at(user, search, deep - 1)}),
+            admin + f"?q=proxies&p={admin_page}",
+        ),
+        (
+            "queue, critical + 'hydra', page 1",
+            "/cases/?" + urlencode(narrow),
+            admin + "?severity__exact=critical&q=hydra",
+        ),
+        (
+            f"case page, {n_signals} signals",
+            f"/cases/{big.number}/",
+            admin + f"{big.pk}/change/",
+        ),
+        (
+            f"case signals tab, {n_signals} signals",
+            f"/cases/{big.number}/?tab=signals",
+            admin + f"{big.pk}/change/",
+        ),
+    ]
+    print(f"{Case.objects.count()} cases; {RUNS} timed requests per page after {WARMUP} warm-up")
+    print(f"{'page':42} {'p50 ms':>8} {'p95 ms':>8} {'admin p95':>10} {'ratio':>6}")
+    missed = 0
+    for label, url, reference in scenarios:
+        ours, theirs = _time_pair(client, url, reference)
+        ratio = ours["p95"] / theirs["p95"]
+        ok = ours["p95"] <= TARGET_MS
+        missed += not ok
+        print(
+            f"{label:42} {ours['p50']:8.1f} {ours['p95']:8.1f} {theirs['p95']:10.1f} "
+            f"{ratio:6.2f} {'ok' if ok else 'MISSED'}"
+        )
+    print(f"target: p95 <= {TARGET_MS:.0f} ms on every page; ratio = ours / admin changelist")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))

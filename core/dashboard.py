@@ -1,0 +1,92 @@
+"""The reads behind the dashboard. Case figures count only the cases this user may see."""
+
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from accounts.models import Account, CaseAccount
+from cases.models import OPEN_STATES, State
+from cases.selectors import cases_visible_to
+from cases.workspace import signal_volume, volume_chart
+from detection.models import Detector, Signal
+
+SIGNAL_DAYS = 30
+SHARED_ACCOUNTS = 10
+CHART_CACHE_SECONDS = 300
+
+
+def open_by_state(user) -> list[dict]:
+    counts = dict(
+        cases_visible_to(user)
+        .filter(state__in=OPEN_STATES)
+        .values_list("state")
+        .annotate(n=Count("id"))
+        .values_list("state", "n")
+    )
+    return [{"state": s, "label": State(s).label, "n": counts.get(s, 0)} for s in OPEN_STATES]
+
+
+def sla_breaches(user, limit: int = 20) -> dict:
+    now = timezone.now()
+    breached = cases_visible_to(user).filter(
+        Q(state=State.NEW, triage_due_at__lt=now) | Q(state__in=OPEN_STATES, resolve_due_at__lt=now)
+    )
+    return {
+        "total": breached.count(),
+        "cases": list(breached.select_related("assignee").order_by("resolve_due_at")[:limit]),
+    }
+
+
+def signals_per_day(days: int = SIGNAL_DAYS) -> dict:
+    """Signal volume by kind over the last days, across all detectors (counts only: nothing
+    of a restricted case's content shows). The same for everyone, so it is cached briefly:
+    with a million signals the aggregate takes a noticeable fraction of a second."""
+    key = f"dashboard:signals_per_day:{days}"
+    chart = cache.get(key)
+    if chart is None:
+        since = timezone.now() - timedelta(days=days)
+        chart = volume_chart(signal_volume(Signal.objects.filter(observed_at__gte=since)))
+        cache.set(key, chart, CHART_CACHE_SECONDS)
+    return chart
+
+
+def detector_health() -> list[dict]:
+    since = timezone.now() - timedelta(hours=24)
+    recent = dict(
+        Signal.objects.filter(observed_at__gte=since)
+        .values_list("detector_id")
+        .annotate(n=Count("id"))
+        .values_list("detector_id", "n")
+    )
+    health = []
+    for d in Detector.objects.order_by("name"):
+        failing = d.last_error_at is not None and (
+            d.last_success_at is None or d.last_error_at > d.last_success_at
+        )
+        status = "disabled" if not d.enabled else ("failing" if failing else "ok")
+        health.append({"detector": d, "status": status, "last_day": recent.get(d.pk, 0)})
+    return health
+
+
+def shared_accounts(user, limit: int = SHARED_ACCOUNTS) -> list[Account]:
+    """No cluster model yet: the accounts linked to the most open cases stand in for the
+    largest active clusters."""
+    visible = cases_visible_to(user).filter(state__in=OPEN_STATES).values("pk")
+    # (case, account) is unique, so counting links counts cases.
+    top = list(
+        CaseAccount.objects.filter(case__in=visible)
+        .values_list("account_id")
+        .annotate(n=Count("id"))
+        .filter(n__gte=2)
+        .order_by("-n", "account_id")
+        .values_list("account_id", "n")[:limit]
+    )
+    accounts = Account.objects.in_bulk([pk for pk, _ in top])
+    result = []
+    for pk, n in top:
+        account = accounts[pk]
+        account.open_cases = n
+        result.append(account)
+    return result

@@ -1,0 +1,145 @@
+/* Quarry's small enhancements. Every page works without this file: charts have a table next to
+   them, the evidence form posts normally. */
+(function () {
+  "use strict";
+
+  var PALETTE = ["#1f5fbf", "#d9480f", "#2b8a3e", "#a4161a", "#7048e8", "#b08900",
+                 "#0b7285", "#c2255c", "#5c940d", "#495057"];
+
+  function drawCharts(root) {
+    if (typeof Chart === "undefined") return;
+    root.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+      if (canvas.dataset.drawn) return;
+      var source = document.getElementById(canvas.dataset.chart);
+      if (!source) return;
+      var chart = JSON.parse(source.textContent);
+      canvas.dataset.drawn = "1";
+      new Chart(canvas, {
+        type: "bar",
+        data: {
+          labels: chart.labels,
+          datasets: chart.datasets.map(function (d, i) {
+            return { label: d.label, data: d.data, backgroundColor: PALETTE[i % PALETTE.length] };
+          })
+        },
+        options: {
+          animation: false, responsive: true, maintainAspectRatio: false,
+          scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } }
+        }
+      });
+    });
+  }
+
+  function humanSize(n) {
+    var units = ["B", "KB", "MB", "GB"], i = 0;
+    while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+    return n.toFixed(i ? 1 : 0) + " " + units[i];
+  }
+
+  function uploadOne(form, file, list) {
+    var item = document.createElement("li");
+    var name = document.createElement("div");
+    name.textContent = file.name + " (" + humanSize(file.size) + ")";
+    var bar = document.createElement("progress");
+    bar.max = 100; bar.value = 0;
+    bar.setAttribute("aria-label", "Upload of " + file.name);
+    var result = document.createElement("div");
+    result.className = "hash";
+    item.append(name, bar, result);
+    list.append(item);
+    return new Promise(function (resolve) {
+      var data = new FormData();
+      data.append("file", file);
+      data.append("description", form.querySelector("[name=description]").value);
+      data.append("source", form.querySelector("[name=source]").value);
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action);
+      xhr.setRequestHeader("Accept", "application/json");
+      xhr.setRequestHeader("X-CSRFToken", form.querySelector("[name=csrfmiddlewaretoken]").value);
+      xhr.upload.onprogress = function (e) {
+        if (e.lengthComputable) bar.value = Math.round(100 * e.loaded / e.total);
+      };
+      xhr.onload = function () {
+        bar.value = 100;
+        var body = {};
+        try { body = JSON.parse(xhr.responseText); } catch (err) { body = {}; }
+        if (xhr.status >= 400 || !body.files) {
+          item.classList.add("bad");
+          result.textContent = body.error || ("Upload failed (" + xhr.status + ")");
+        } else {
+          var f = body.files[0];
+          item.classList.add("ok");
+          result.textContent = (f.created ? "Stored" : "Already evidence") +
+            " · SHA-256 " + f.sha256 + " · SHA-512 " + f.sha512;
+        }
+        resolve();
+      };
+      xhr.onerror = function () {
+        item.classList.add("bad");
+        result.textContent = "Upload failed: network error";
+        resolve();
+      };
+      xhr.send(data);
+    });
+  }
+
+  function bindUploader(root) {
+    root.querySelectorAll("form[data-uploader]").forEach(function (form) {
+      if (form.dataset.bound) return;
+      form.dataset.bound = "1";
+      var input = form.querySelector("input[type=file]");
+      var zone = form.querySelector("[data-dropzone]");
+      var list = form.querySelector("[data-uploads]");
+      function send(files) {
+        var queue = Array.prototype.slice.call(files);
+        if (!queue.length) return;
+        Promise.all(queue.map(function (f) { return uploadOne(form, f, list); })).then(function () {
+          input.value = "";
+          var tab = document.querySelector('.tabs a[data-tab="evidence"]');
+          // Refresh the list (and the count) so the new items show with their links.
+          if (window.htmx && tab) {
+            htmx.ajax("GET", "?tab=evidence", { target: "#panel", swap: "outerHTML" }).then(function () {
+              var again = document.querySelector("[data-uploads]");
+              if (again) again.replaceWith(list);
+            });
+          }
+        });
+      }
+      form.addEventListener("submit", function (e) {
+        if (!input.files.length) return;
+        e.preventDefault();
+        send(input.files);
+      });
+      ["dragenter", "dragover"].forEach(function (t) {
+        zone.addEventListener(t, function (e) { e.preventDefault(); zone.classList.add("over"); });
+      });
+      ["dragleave", "drop"].forEach(function (t) {
+        zone.addEventListener(t, function () { zone.classList.remove("over"); });
+      });
+      zone.addEventListener("drop", function (e) {
+        e.preventDefault();
+        send(e.dataTransfer.files);
+      });
+    });
+  }
+
+  function enhance(root) {
+    drawCharts(root);
+    bindUploader(root);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    enhance(document);
+    if (window.htmx) htmx.onLoad(function (el) { enhance(el.parentNode || el); });
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    // Keep the tab bar's current marker in step with the swapped panel.
+    var panel = document.getElementById("panel");
+    if (!panel) return;
+    var tab = new URLSearchParams(window.location.search).get("tab") || "overview";
+    document.querySelectorAll(".tabs a[data-tab]").forEach(function (a) {
+      if (a.dataset.tab === tab) a.setAttribute("aria-current", "page");
+      else a.removeAttribute("aria-current");
+    });
+  });
+})();

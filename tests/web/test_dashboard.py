@@ -1,0 +1,58 @@
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import CaseAccount
+from cases.models import Case
+from tests.factories import AccountFactory, make_case
+
+
+def test_counts_open_cases_by_state(client, alice):
+    make_case(created_by=alice)
+    make_case(created_by=alice)
+    client.force_login(alice)
+    by_state = client.get(reverse("dashboard")).context["by_state"]
+    assert {s["state"]: s["n"] for s in by_state}["new"] == 2
+
+
+def test_hidden_cases_do_not_count(client, oscar, restricted_case):
+    client.force_login(oscar)
+    by_state = client.get(reverse("dashboard")).context["by_state"]
+    assert sum(s["n"] for s in by_state) == 0
+
+
+def test_lists_sla_breaches(client, alice):
+    late = make_case(created_by=alice)
+    Case.objects.filter(pk=late.pk).update(triage_due_at=timezone.now() - timedelta(hours=1))
+    make_case(created_by=alice)
+    client.force_login(alice)
+    breaches = client.get(reverse("dashboard")).context["breaches"]
+    assert breaches["total"] == 1 and breaches["cases"][0].number == late.number
+
+
+def test_charts_signals_per_day_by_kind(client, alice, case, signals_on):
+    signals_on(case, 4, kind="signup_burst")
+    client.force_login(alice)
+    chart = client.get(reverse("dashboard")).context["signal_chart"]
+    assert chart["totals"] == [{"kind": "Sign-up burst", "total": 4}]
+
+
+def test_a_failing_detector_shows_as_failing(client, alice, detector):
+    detector.last_success_at = timezone.now() - timedelta(hours=2)
+    detector.last_error_at = timezone.now()
+    detector.last_error = "feed returned 502"
+    detector.save()
+    client.force_login(alice)
+    health = client.get(reverse("dashboard")).context["detectors"]
+    assert [(h["detector"].name, h["status"]) for h in health] == [("volume-watch", "failing")]
+
+
+def test_lists_accounts_shared_by_open_cases(client, alice):
+    shared = AccountFactory(external_id="acct-shared")
+    for _ in range(2):
+        CaseAccount.objects.create(case=make_case(created_by=alice), account=shared)
+    CaseAccount.objects.create(case=make_case(created_by=alice), account=AccountFactory())
+    client.force_login(alice)
+    accounts = client.get(reverse("dashboard")).context["shared_accounts"]
+    assert [(a.external_id, a.open_cases) for a in accounts] == [("acct-shared", 2)]
