@@ -80,7 +80,8 @@ def test_a_large_case_graph_is_aggregated_into_clusters_and_hubs(client, alice, 
 
 def test_the_case_page_includes_the_accounts_section(client, alice, case):
     client.force_login(alice)
-    page = client.get(reverse("cases:detail", args=[case.number])).content.decode()
+    url = reverse("cases:detail", args=[case.number]) + "?tab=accounts"
+    page = client.get(url).content.decode()
     assert reverse("accounts:case_accounts_panel", args=[case.number]) in page
 
 

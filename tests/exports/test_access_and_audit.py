@@ -111,7 +111,8 @@ def test_the_case_page_polls_a_running_export(client, case, larry):
         status=ExportStatus.RUNNING, progress=42, current_item="capture.bin"
     )
     client.force_login(larry)
-    page = client.get(reverse("cases:detail", args=[case.number])).content.decode()
+    url = reverse("cases:detail", args=[case.number]) + "?tab=exports"
+    page = client.get(url).content.decode()
     status_url = reverse("exports:status", args=[case.number, export.pk])
     assert f'hx-get="{status_url}" hx-trigger="every 1s"' in page
     row = client.get(status_url).content.decode()

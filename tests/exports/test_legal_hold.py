@@ -74,10 +74,11 @@ def test_a_case_under_hold_cannot_be_purged(case, larry):
 def test_the_case_page_shows_the_hold_and_lets_legal_lift_it(client, case, larry):
     legal_hold_place(case=case, user=larry)
     client.force_login(larry)
-    page = client.get(reverse("cases:detail", args=[case.number])).content.decode()
-    assert (
-        "The case&#x27;s evidence cannot be deleted" in page or "evidence cannot be deleted" in page
-    )
+    header = client.get(reverse("cases:detail", args=[case.number])).content.decode()
+    assert '<span class="badge sev-critical">legal hold</span>' in header
+    url = reverse("cases:detail", args=[case.number]) + "?tab=exports"
+    page = client.get(url).content.decode()
+    assert "evidence cannot be deleted" in page
     assert "Lift legal hold" in page
     client.post(reverse("exports:legal_hold", args=[case.number]), {"hold": "0"})
     case.refresh_from_db()
