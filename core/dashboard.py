@@ -3,17 +3,18 @@
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import Account, CaseAccount
+from accounts.models import CaseAccount, Cluster
 from cases.models import OPEN_STATES, State
 from cases.selectors import cases_visible_to
 from cases.workspace import signal_volume, volume_chart
 from detection.models import Detector, Signal
 
 SIGNAL_DAYS = 30
-SHARED_ACCOUNTS = 10
+LARGEST_CLUSTERS = 10
 CHART_CACHE_SECONDS = 300
 
 
@@ -70,23 +71,20 @@ def detector_health() -> list[dict]:
     return health
 
 
-def shared_accounts(user, limit: int = SHARED_ACCOUNTS) -> list[Account]:
-    """No cluster model yet: the accounts linked to the most open cases stand in for the
-    largest active clusters."""
-    visible = cases_visible_to(user).filter(state__in=OPEN_STATES).values("pk")
-    # (case, account) is unique, so counting links counts cases.
-    top = list(
-        CaseAccount.objects.filter(case__in=visible)
-        .values_list("account_id")
-        .annotate(n=Count("id"))
-        .filter(n__gte=2)
-        .order_by("-n", "account_id")
-        .values_list("account_id", "n")[:limit]
+def largest_clusters(user, limit: int = LARGEST_CLUSTERS) -> list[Cluster]:
+    """The biggest live clusters, each with the number of open cases (visible to this user)
+    that link any of its accounts."""
+    visible_open = cases_visible_to(user).filter(state__in=OPEN_STATES).values("pk")
+    open_cases = (
+        CaseAccount.objects.filter(
+            case__in=visible_open, account__cluster_membership__cluster=OuterRef("pk")
+        )
+        .values("account__cluster_membership__cluster")
+        .annotate(n=Count("case_id", distinct=True))
+        .values("n")
     )
-    accounts = Account.objects.in_bulk([pk for pk, _ in top])
-    result = []
-    for pk, n in top:
-        account = accounts[pk]
-        account.open_cases = n
-        result.append(account)
-    return result
+    return list(
+        Cluster.objects.filter(dissolved_at__isnull=True, size__gte=2)
+        .annotate(open_cases=Coalesce(Subquery(open_cases), 0))
+        .order_by("-size", "id")[:limit]
+    )

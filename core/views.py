@@ -41,6 +41,6 @@ def home(request):
         "signal_chart": dashboard.signals_per_day(),
         "signal_days": dashboard.SIGNAL_DAYS,
         "detectors": dashboard.detector_health(),
-        "shared_accounts": dashboard.shared_accounts(user),
+        "clusters": dashboard.largest_clusters(user),
     }
     return render(request, "core/dashboard.html", context)

@@ -48,11 +48,21 @@ def test_a_failing_detector_shows_as_failing(client, alice, detector):
     assert [(h["detector"].name, h["status"]) for h in health] == [("volume-watch", "failing")]
 
 
-def test_lists_accounts_shared_by_open_cases(client, alice):
-    shared = AccountFactory(external_id="acct-shared")
-    for _ in range(2):
-        CaseAccount.objects.create(case=make_case(created_by=alice), account=shared)
-    CaseAccount.objects.create(case=make_case(created_by=alice), account=AccountFactory())
+def test_lists_the_largest_live_clusters_with_their_open_cases(client, alice):
+    from accounts.clustering import cluster_update_for_accounts
+    from accounts.models import AccountAttribute
+
+    big = [AccountFactory() for _ in range(3)]
+    small = [AccountFactory() for _ in range(2)]
+    for group, value in ((big, "pf-big"), (small, "pf-small")):
+        for account in group:
+            AccountAttribute.objects.create(
+                account=account, type="payment_fingerprint", value=value
+            )
+    cluster_update_for_accounts([a.pk for a in big + small])
+    case = make_case(created_by=alice)
+    CaseAccount.objects.create(case=case, account=big[0])
+    CaseAccount.objects.create(case=case, account=big[1])
     client.force_login(alice)
-    accounts = client.get(reverse("dashboard")).context["shared_accounts"]
-    assert [(a.external_id, a.open_cases) for a in accounts] == [("acct-shared", 2)]
+    clusters = client.get(reverse("dashboard")).context["clusters"]
+    assert [(c.size, c.open_cases) for c in clusters] == [(3, 1), (2, 0)]
