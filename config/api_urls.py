@@ -3,6 +3,7 @@
 from django.urls import path
 
 from cases import api as cases_api
+from detection import api as detection_api
 
 urlpatterns = [
     path("cases", cases_api.CaseList.as_view(), name="api-cases"),
@@ -11,4 +12,11 @@ urlpatterns = [
     path(
         "cases/<str:number>/transitions", cases_api.case_transition_api, name="api-case-transition"
     ),
+    path("signals", detection_api.SignalIngest.as_view(), name="api-signals"),
+    path(
+        "ocsf/detection-findings",
+        detection_api.OcsfDetectionFindingIngest.as_view(),
+        name="api-ocsf-detection-findings",
+    ),
+    path("detectors/me", detection_api.DetectorMe.as_view(), name="api-detector-me"),
 ]
