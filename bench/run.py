@@ -29,8 +29,10 @@ def main(argv: list[str]) -> int:
         started = time.perf_counter()
         module = importlib.import_module(f"bench.{name}")
         status = module.main([a for a in argv if a.startswith("-")])
-        print(f"--- {name}: {'ok' if status == 0 else 'TARGET MISSED'} "
-              f"({time.perf_counter() - started:.1f}s)")
+        print(
+            f"--- {name}: {'ok' if status == 0 else 'TARGET MISSED'} "
+            f"({time.perf_counter() - started:.1f}s)"
+        )
         failures += status != 0
     return 1 if failures else 0
 

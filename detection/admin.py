@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from .feeds import feed_health
 from .models import Detector, DetectorMode, FeedPoll, RejectedSignal, RoutingSettings, Signal
-from .services import token_set, detector_token_revoke, detector_token_rotate
+from .services import detector_token_revoke, detector_token_rotate, token_set
 
 
 class FeedPollInline(admin.TabularInline):

@@ -5,102 +5,151 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('cases', '0002_append_only_triggers'),
-        ('detection', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("cases", "0002_append_only_triggers"),
+        ("detection", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DetectorFeedState',
+            name="DetectorFeedState",
             fields=[
-                ('detector', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='feed_state', serialize=False, to='detection.detector')),
-                ('next_poll_at', models.DateTimeField(blank=True, null=True)),
-                ('lease_until', models.DateTimeField(blank=True, null=True)),
-                ('consecutive_failures', models.PositiveIntegerField(default=0)),
-                ('newest_observed_at', models.DateTimeField(blank=True, null=True)),
-                ('caught_up_at', models.DateTimeField(blank=True, null=True)),
-                ('items_total', models.BigIntegerField(default=0)),
-                ('rejected_total', models.BigIntegerField(default=0)),
+                (
+                    "detector",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="feed_state",
+                        serialize=False,
+                        to="detection.detector",
+                    ),
+                ),
+                ("next_poll_at", models.DateTimeField(blank=True, null=True)),
+                ("lease_until", models.DateTimeField(blank=True, null=True)),
+                ("consecutive_failures", models.PositiveIntegerField(default=0)),
+                ("newest_observed_at", models.DateTimeField(blank=True, null=True)),
+                ("caught_up_at", models.DateTimeField(blank=True, null=True)),
+                ("items_total", models.BigIntegerField(default=0)),
+                ("rejected_total", models.BigIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='FeedPoll',
+            name="FeedPoll",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField()),
-                ('cursor_before', models.CharField(blank=True, max_length=500)),
-                ('cursor_after', models.CharField(blank=True, max_length=500)),
-                ('created', models.PositiveIntegerField(default=0)),
-                ('duplicates', models.PositiveIntegerField(default=0)),
-                ('rejected', models.PositiveIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("cursor_before", models.CharField(blank=True, max_length=500)),
+                ("cursor_after", models.CharField(blank=True, max_length=500)),
+                ("created", models.PositiveIntegerField(default=0)),
+                ("duplicates", models.PositiveIntegerField(default=0)),
+                ("rejected", models.PositiveIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
             ],
         ),
         migrations.CreateModel(
-            name='RejectedSignal',
+            name="RejectedSignal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField()),
-                ('cursor', models.CharField(blank=True, max_length=500)),
-                ('index', models.PositiveIntegerField()),
-                ('external_id', models.CharField(blank=True, max_length=200)),
-                ('field', models.CharField(max_length=100)),
-                ('message', models.TextField()),
-                ('item', models.JSONField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("cursor", models.CharField(blank=True, max_length=500)),
+                ("index", models.PositiveIntegerField()),
+                ("external_id", models.CharField(blank=True, max_length=200)),
+                ("field", models.CharField(max_length=100)),
+                ("message", models.TextField()),
+                ("item", models.JSONField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='RoutingSettings',
+            name="RoutingSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('strong_min_severity', models.CharField(default='high', max_length=10)),
-                ('strong_min_confidence', models.PositiveSmallIntegerField(default=80)),
-                ('weak_case_score', models.FloatField(default=12.0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("strong_min_severity", models.CharField(default="high", max_length=10)),
+                ("strong_min_confidence", models.PositiveSmallIntegerField(default=80)),
+                ("weak_case_score", models.FloatField(default=12.0)),
             ],
             options={
-                'verbose_name': 'routing settings',
-                'verbose_name_plural': 'routing settings',
+                "verbose_name": "routing settings",
+                "verbose_name_plural": "routing settings",
             },
         ),
         migrations.AddIndex(
-            model_name='signal',
-            index=models.Index(condition=models.Q(('routed_at__isnull', True)), fields=['received_at'], name='signal_unrouted'),
+            model_name="signal",
+            index=models.Index(
+                condition=models.Q(("routed_at__isnull", True)),
+                fields=["received_at"],
+                name="signal_unrouted",
+            ),
         ),
         migrations.AddField(
-            model_name='feedpoll',
-            name='detector',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='feed_polls', to='detection.detector'),
+            model_name="feedpoll",
+            name="detector",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="feed_polls",
+                to="detection.detector",
+            ),
         ),
         migrations.AddField(
-            model_name='rejectedsignal',
-            name='detector',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rejections', to='detection.detector'),
+            model_name="rejectedsignal",
+            name="detector",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="rejections",
+                to="detection.detector",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='routingsettings',
-            constraint=models.CheckConstraint(condition=models.Q(('id', 1)), name='routing_settings_singleton'),
+            model_name="routingsettings",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("id", 1)), name="routing_settings_singleton"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='routingsettings',
-            constraint=models.CheckConstraint(condition=models.Q(('strong_min_severity__in', ['low', 'medium', 'high', 'critical'])), name='routing_strong_severity_valid'),
+            model_name="routingsettings",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("strong_min_severity__in", ["low", "medium", "high", "critical"])
+                ),
+                name="routing_strong_severity_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='routingsettings',
-            constraint=models.CheckConstraint(condition=models.Q(('strong_min_confidence__gte', 0), ('strong_min_confidence__lte', 100)), name='routing_strong_confidence_0_100'),
+            model_name="routingsettings",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("strong_min_confidence__gte", 0), ("strong_min_confidence__lte", 100)
+                ),
+                name="routing_strong_confidence_0_100",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='routingsettings',
-            constraint=models.CheckConstraint(condition=models.Q(('weak_case_score__gt', 0)), name='routing_weak_score_positive'),
+            model_name="routingsettings",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("weak_case_score__gt", 0)), name="routing_weak_score_positive"
+            ),
         ),
         migrations.AddIndex(
-            model_name='feedpoll',
-            index=models.Index(fields=['detector', '-at'], name='feed_poll_detector_at'),
+            model_name="feedpoll",
+            index=models.Index(fields=["detector", "-at"], name="feed_poll_detector_at"),
         ),
         migrations.AddIndex(
-            model_name='rejectedsignal',
-            index=models.Index(fields=['detector', '-at'], name='rejected_detector_at'),
+            model_name="rejectedsignal",
+            index=models.Index(fields=["detector", "-at"], name="rejected_detector_at"),
         ),
     ]

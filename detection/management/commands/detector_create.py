@@ -14,12 +14,16 @@ class Command(BaseCommand):
         parser.add_argument("--pull", action="store_true", help="Poll this detector's feed.")
         parser.add_argument("--feed-url", default="")
         parser.add_argument(
-            "--auth-header", default="", help='Sent with each feed request, e.g. "Authorization: Bearer s3cret".'
+            "--auth-header",
+            default="",
+            help='Sent with each feed request, e.g. "Authorization: Bearer s3cret".',
         )
         parser.add_argument("--poll-interval", type=int, default=30, help="Seconds between polls.")
         parser.add_argument("--hmac-secret", default="", help="Require signed request bodies.")
         parser.add_argument(
-            "--if-missing", action="store_true", help="Do nothing if a detector of this name exists."
+            "--if-missing",
+            action="store_true",
+            help="Do nothing if a detector of this name exists.",
         )
 
     def handle(self, *args, name, pull, feed_url, auth_header, poll_interval, **options):
