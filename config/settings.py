@@ -211,3 +211,19 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Detector integration (detection app): beat polls pull feeds and sweeps unrouted signals.
+CELERY_BEAT_SCHEDULE = {
+    "detection-feeds-poll-due": {"task": "detection.tasks.feeds_poll_due", "schedule": 5.0},
+    "detection-signals-route-sweep": {
+        "task": "detection.tasks.signals_route_sweep",
+        "schedule": 30.0,
+    },
+}
+QUARRY_HUB_THRESHOLD = env_int("QUARRY_HUB_THRESHOLD", 500)
+QUARRY_SIGNAL_MAX_BODY_BYTES = env_int("QUARRY_SIGNAL_MAX_BODY_BYTES", 32 * 1024 * 1024)
+QUARRY_FEED_TIMEOUT_SECONDS = env_int("QUARRY_FEED_TIMEOUT_SECONDS", 30)
+QUARRY_FEED_PAGE_SIZE = env_int("QUARRY_FEED_PAGE_SIZE", 1000)
+QUARRY_FEED_BACKOFF_BASE_SECONDS = env_int("QUARRY_FEED_BACKOFF_BASE_SECONDS", 2)
+QUARRY_FEED_BACKOFF_CAP_SECONDS = env_int("QUARRY_FEED_BACKOFF_CAP_SECONDS", 300)
+QUARRY_FEED_POLL_BUDGET_SECONDS = env_int("QUARRY_FEED_POLL_BUDGET_SECONDS", 50)

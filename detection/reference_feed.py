@@ -43,6 +43,9 @@ class CampaignFeed:
         self.total = total
         self.rate = rate
         self.started = time.monotonic()
+        # A live feed starts where its first client stands, so that a restarted reference
+        # detector goes on producing new signals for a detector that already polled it.
+        self.base: int | None = None
         self.start = start or datetime.now(UTC)
         self.invalid_every = invalid_every
         self._kinds = [k for k, _ in KINDS_WEIGHTED]
@@ -51,7 +54,7 @@ class CampaignFeed:
     def available(self) -> int:
         if self.rate is None:
             return self.total or 0
-        live = int(self.rate * (time.monotonic() - self.started))
+        live = (self.base or 0) + int(self.rate * (time.monotonic() - self.started))
         return live if self.total is None else min(self.total, live)
 
     def _account_json(self, account: CampaignAccount) -> dict:
@@ -98,6 +101,8 @@ class CampaignFeed:
 
     def page(self, cursor: str, limit: int) -> dict:
         start = int(cursor) if cursor.isdigit() else 0
+        if self.base is None and self.rate is not None:
+            self.base, self.started = start, time.monotonic()
         end = min(start + max(1, min(limit, MAX_LIMIT)), self.available())
         return {
             "signals": [self.signal(i) for i in range(start, max(start, end))],
