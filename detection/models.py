@@ -121,7 +121,6 @@ class DetectorFeedState(models.Model):
     # A poll in progress holds a lease so beat does not start a second one for the same feed.
     lease_until = models.DateTimeField(null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
-    newest_observed_at = models.DateTimeField(null=True, blank=True)
     # The last time a poll reached the end of the feed: lag is measured from it.
     caught_up_at = models.DateTimeField(null=True, blank=True)
     items_total = models.BigIntegerField(default=0)
