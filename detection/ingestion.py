@@ -55,40 +55,58 @@ def _existing(detector_id: int, external_ids: list[str]) -> set[str]:
 
 def accounts_upsert(accounts: dict[str, AccountIn]) -> dict[str, int]:
     """Create the accounts not seen before (profile fields are taken from their first
-    sighting), add any new attributes, and return the id of every account named."""
+    sighting), add any new attributes, and return the id of every account named.
+
+    Known accounts and attributes are looked up first and only the new ones are inserted: most
+    signals name accounts already on file, and a lookup costs far less than an insert that
+    conflicts (which still checks every index and foreign key)."""
     if not accounts:
         return {}
     ordered = sorted(accounts)
-    profiles = [accounts[e] for e in ordered]
     with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO accounts_account (external_id, name, email, organisation, country, "
-            "signup_at, platform_status, first_seen_at) "
-            "SELECT e, n, m, o, c, s, 'active', now() "
-            "FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], "
-            "%s::timestamptz[]) AS t(e, n, m, o, c, s) "
-            "ORDER BY e ON CONFLICT (external_id) DO NOTHING",
-            [
-                ordered,
-                [a.name for a in profiles],
-                [a.email for a in profiles],
-                [a.organisation for a in profiles],
-                [a.country for a in profiles],
-                [a.signup_at for a in profiles],
-            ],
-        )
-        # A second statement, so that it sees accounts another batch committed meanwhile.
         cursor.execute(
             "SELECT external_id, id FROM accounts_account WHERE external_id = ANY(%s)", [ordered]
         )
         ids = dict(cursor.fetchall())
-        attrs = sorted({(ids[a.external_id], t, v) for a in profiles for t, v in a.attributes})
-        if attrs:
+        missing = [accounts[e] for e in ordered if e not in ids]
+        if missing:
+            cursor.execute(
+                "INSERT INTO accounts_account (external_id, name, email, organisation, country, "
+                "signup_at, platform_status, first_seen_at) "
+                "SELECT e, n, m, o, c, s, 'active', now() "
+                "FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], "
+                "%s::timestamptz[]) AS t(e, n, m, o, c, s) "
+                "ORDER BY e ON CONFLICT (external_id) DO NOTHING",
+                [
+                    [a.external_id for a in missing],
+                    [a.name for a in missing],
+                    [a.email for a in missing],
+                    [a.organisation for a in missing],
+                    [a.country for a in missing],
+                    [a.signup_at for a in missing],
+                ],
+            )
+            # A new statement sees accounts another batch committed while we waited on them.
+            cursor.execute(
+                "SELECT external_id, id FROM accounts_account WHERE external_id = ANY(%s)",
+                [[a.external_id for a in missing]],
+            )
+            ids.update(cursor.fetchall())
+        wanted = {(ids[e], t, v) for e in ordered for t, v in accounts[e].attributes}
+        if not wanted:
+            return ids
+        cursor.execute(
+            "SELECT account_id, type, value FROM accounts_accountattribute "
+            "WHERE account_id = ANY(%s)",
+            [sorted({a for a, _, _ in wanted})],
+        )
+        new = sorted(wanted - set(cursor.fetchall()))
+        if new:
             cursor.execute(
                 "INSERT INTO accounts_accountattribute (account_id, type, value, first_seen_at) "
                 "SELECT a, t, v, now() FROM unnest(%s::bigint[], %s::text[], %s::text[]) "
                 "AS x(a, t, v) ORDER BY a, t, v ON CONFLICT DO NOTHING",
-                [[a for a, _, _ in attrs], [t for _, t, _ in attrs], [v for _, _, v in attrs]],
+                [[a for a, _, _ in new], [t for _, t, _ in new], [v for _, _, v in new]],
             )
     return ids
 

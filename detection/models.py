@@ -52,7 +52,11 @@ class Detector(models.Model):
 
 
 class Signal(models.Model):
-    detector = models.ForeignKey(Detector, on_delete=models.PROTECT, related_name="signals")
+    # No separate indexes on detector or case: (detector, external_id) and (case, observed_at)
+    # lead with them, and every index is paid for on each of thousands of inserts a second.
+    detector = models.ForeignKey(
+        Detector, on_delete=models.PROTECT, related_name="signals", db_index=False
+    )
     external_id = models.CharField(max_length=200)
     kind = models.CharField(max_length=30, choices=SignalKind.choices)
     severity = models.CharField(max_length=10)
@@ -63,7 +67,12 @@ class Signal(models.Model):
     observables = models.JSONField(default=list, blank=True)
     payload = models.JSONField(default=dict, blank=True)
     case = models.ForeignKey(
-        "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="signals"
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="signals",
+        db_index=False,
     )
     routed_at = models.DateTimeField(null=True, blank=True)
     accounts = models.ManyToManyField(
@@ -100,8 +109,8 @@ class Signal(models.Model):
 
 
 class SignalAccount(models.Model):
-    signal = models.ForeignKey(Signal, on_delete=models.CASCADE)
-    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT)
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, db_index=False)  # see unique
+    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, db_index=False)
 
     class Meta:
         constraints = [

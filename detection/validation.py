@@ -63,19 +63,25 @@ def _utf8_ok(text: str) -> bool:
     return True
 
 
-def _text(raw, name: str, errors: list, *, max_len: int, required: bool = False) -> str:
+def _text(raw, where: tuple, errors: list, *, max_len: int, required: bool = False) -> str:
+    """A string field; `where` is the field's path in parts, joined only if there is an error
+    (this runs for every field of every item, so it must not build strings it does not need)."""
+    if type(raw) is str and 0 < len(raw) <= max_len and (raw.isascii() and "\x00" not in raw):
+        return raw
     if raw is None or raw == "":
         if required:
-            errors.append({"field": name, "message": "This field is required."})
+            errors.append({"field": "".join(where), "message": "This field is required."})
         return ""
     if not isinstance(raw, str):
-        errors.append({"field": name, "message": "Must be a string."})
+        errors.append({"field": "".join(where), "message": "Must be a string."})
         return ""
     if len(raw) > max_len:
-        errors.append({"field": name, "message": f"At most {max_len} characters."})
+        errors.append({"field": "".join(where), "message": f"At most {max_len} characters."})
         return ""
     if not _utf8_ok(raw):
-        errors.append({"field": name, "message": "Contains a NUL character or invalid Unicode."})
+        errors.append(
+            {"field": "".join(where), "message": "Contains a NUL character or invalid Unicode."}
+        )
         return ""
     return raw
 
@@ -121,52 +127,62 @@ def _json(raw, name: str, errors: list, *, default: str, kind: type) -> str:
     return text
 
 
-def _account(raw, name: str, errors: list) -> AccountIn | None:
+def _account(raw, j: int, errors: list) -> AccountIn | None:
+    at = f"accounts[{j}]"
     if isinstance(raw, str):
-        ext = _text(raw, name, errors, max_len=200, required=True)
+        ext = _text(raw, (at,), errors, max_len=200, required=True)
         return AccountIn(external_id=ext) if ext else None
     if not isinstance(raw, dict):
-        errors.append({"field": name, "message": "Must be an object or an account id string."})
+        errors.append({"field": at, "message": "Must be an object or an account id string."})
         return None
     before = len(errors)
-    ext = _text(raw.get("external_id"), f"{name}.external_id", errors, max_len=200, required=True)
-    attrs = raw.get("attributes") or []
+    get = raw.get
+    ext = _text(get("external_id"), (at, ".external_id"), errors, max_len=200, required=True)
+    attrs = get("attributes") or []
     if not isinstance(attrs, list):
-        errors.append({"field": f"{name}.attributes", "message": "Must be an array."})
+        errors.append({"field": f"{at}.attributes", "message": "Must be an array."})
         attrs = []
     elif len(attrs) > MAX_ATTRIBUTES_PER_ACCOUNT:
         errors.append(
-            {"field": f"{name}.attributes", "message": f"At most {MAX_ATTRIBUTES_PER_ACCOUNT}."}
+            {"field": f"{at}.attributes", "message": f"At most {MAX_ATTRIBUTES_PER_ACCOUNT}."}
         )
         attrs = []
     pairs = []
-    for j, attr in enumerate(attrs):
-        where = f"{name}.attributes[{j}]"
+    for k, attr in enumerate(attrs):
         if not isinstance(attr, dict):
-            errors.append({"field": where, "message": "Must be an object with type and value."})
+            errors.append(
+                {
+                    "field": f"{at}.attributes[{k}]",
+                    "message": "Must be an object with type and value.",
+                }
+            )
             continue
         kind = attr.get("type")
         if kind not in ATTRIBUTE_TYPES:
             errors.append(
                 {
-                    "field": f"{where}.type",
+                    "field": f"{at}.attributes[{k}].type",
                     "message": f"Unknown attribute type {kind!r}; one of "
                     + ", ".join(sorted(ATTRIBUTE_TYPES))
                     + ".",
                 }
             )
             continue
-        value = _text(attr.get("value"), f"{where}.value", errors, max_len=500, required=True)
+        value = _text(
+            attr.get("value"), (at, f".attributes[{k}].value"), errors, max_len=500, required=True
+        )
         if value:
             pairs.append((kind, value))
-    country = _text(raw.get("country"), f"{name}.country", errors, max_len=2)
+    signup_at = get("signup_at")
     account = AccountIn(
         external_id=ext,
-        name=_text(raw.get("name"), f"{name}.name", errors, max_len=200),
-        email=_text(raw.get("email"), f"{name}.email", errors, max_len=320),
-        organisation=_text(raw.get("organisation"), f"{name}.organisation", errors, max_len=200),
-        country=country.upper(),
-        signup_at=parse_time(raw.get("signup_at"), f"{name}.signup_at", errors, required=False),
+        name=_text(get("name"), (at, ".name"), errors, max_len=200),
+        email=_text(get("email"), (at, ".email"), errors, max_len=320),
+        organisation=_text(get("organisation"), (at, ".organisation"), errors, max_len=200),
+        country=_text(get("country"), (at, ".country"), errors, max_len=2).upper(),
+        signup_at=None
+        if signup_at is None
+        else parse_time(signup_at, f"{at}.signup_at", errors, required=False),
         attributes=tuple(dict.fromkeys(pairs)),
     )
     return account if len(errors) == before else None
@@ -177,7 +193,9 @@ def signal_validate(raw) -> SignalIn:
     if not isinstance(raw, dict):
         raise ItemErrors([{"field": "", "message": "A signal must be a JSON object."}])
     errors: list[dict] = []
-    external_id = _text(raw.get("external_id"), "external_id", errors, max_len=200, required=True)
+    external_id = _text(
+        raw.get("external_id"), ("external_id",), errors, max_len=200, required=True
+    )
     kind = raw.get("kind")
     if kind not in KINDS:
         errors.append(
@@ -209,7 +227,7 @@ def signal_validate(raw) -> SignalIn:
     ):
         errors.append({"field": "confidence", "message": "Must be an integer from 0 to 100."})
     observed_at = parse_time(raw.get("observed_at"), "observed_at", errors, required=True)
-    summary = _text(raw.get("summary"), "summary", errors, max_len=MAX_SUMMARY)
+    summary = _text(raw.get("summary"), ("summary",), errors, max_len=MAX_SUMMARY)
     accounts_raw = raw.get("accounts") or []
     accounts: list[AccountIn] = []
     if not isinstance(accounts_raw, list):
@@ -218,7 +236,7 @@ def signal_validate(raw) -> SignalIn:
         errors.append({"field": "accounts", "message": f"At most {MAX_ACCOUNTS_PER_SIGNAL}."})
     else:
         for j, item in enumerate(accounts_raw):
-            account = _account(item, f"accounts[{j}]", errors)
+            account = _account(item, j, errors)
             if account is not None:
                 accounts.append(account)
     observables = _json(raw.get("observables"), "observables", errors, default="[]", kind=list)
