@@ -215,8 +215,8 @@ LOGGING = {
 # Detector integration (detection app): beat polls pull feeds and sweeps unrouted signals.
 CELERY_BEAT_SCHEDULE = {
     "detection-feeds-poll-due": {"task": "detection.tasks.feeds_poll_due", "schedule": 5.0},
-    "detection-signals-route-sweep": {
-        "task": "detection.tasks.signals_route_sweep",
+    "detection-signals-route-pending": {
+        "task": "detection.tasks.signals_route_pending",
         "schedule": 30.0,
     },
 }

@@ -21,7 +21,7 @@ from .ingestion import CREATED, DUPLICATE, ingest_items
 from .models import Detector
 from .ocsf import finding_to_signal
 from .selectors import detector_status
-from .tasks import signals_route
+from .tasks import signals_route_pending
 from .validation import MAX_BATCH, signal_validate
 
 
@@ -96,7 +96,7 @@ def _items_from_body(request, key: str) -> tuple[list, bool]:
 def _respond(detector: Detector, items: list, convert) -> Response:
     report, created_ids = ingest_items(detector, items, convert)
     if created_ids:
-        transaction.on_commit(lambda: signals_route.delay(created_ids))
+        transaction.on_commit(signals_route_pending.delay)
     if report[CREATED]:
         code = status.HTTP_201_CREATED
     elif report[DUPLICATE]:

@@ -60,9 +60,12 @@ def account_clusters(account_ids) -> list[frozenset[int]]:
     frontier = set(seeds)
     with connection.cursor() as cursor:
         while frontier and len(seen) < MAX_CLUSTER_ACCOUNTS:
+            # LATERAL: one index probe per account; a plain `account_id = ANY(...)` lets the
+            # planner intersect with the (type, value) index, which reads every IP in the table.
             cursor.execute(
-                "SELECT DISTINCT type, value FROM accounts_accountattribute "
-                "WHERE account_id = ANY(%s) AND type = ANY(%s)",
+                "SELECT DISTINCT x.type, x.value FROM unnest(%s::bigint[]) AS f(id) "
+                "CROSS JOIN LATERAL (SELECT a.type, a.value FROM accounts_accountattribute a "
+                "WHERE a.account_id = f.id AND a.type = ANY(%s)) AS x",
                 [list(frontier), LINKING_TYPES],
             )
             values = [tuple(row) for row in cursor.fetchall() if tuple(row) not in known_values]

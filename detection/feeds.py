@@ -120,9 +120,9 @@ def feed_page_store(*, detector: Detector, cursor: str, page: Page) -> dict | No
         rejected_total=F("rejected_total") + len(rejected),
     )
     if created_ids:
-        from .tasks import signals_route
+        from .tasks import signals_route_pending
 
-        transaction.on_commit(lambda: signals_route.delay(created_ids))
+        transaction.on_commit(signals_route_pending.delay)
     return report
 
 

@@ -66,7 +66,8 @@ def _load(signal_ids: list[int]) -> list[_Signal]:
             "SELECT s.id, s.external_id, s.kind, s.severity, s.confidence, "
             "COALESCE(array_agg(sa.account_id) FILTER (WHERE sa.account_id IS NOT NULL), '{}') "
             "FROM detection_signal s LEFT JOIN detection_signalaccount sa ON sa.signal_id = s.id "
-            "WHERE s.id = ANY(%s) AND s.routed_at IS NULL GROUP BY s.id ORDER BY s.id",
+            "WHERE s.id = ANY(%s) GROUP BY s.id HAVING bool_and(s.routed_at IS NULL) "
+            "ORDER BY s.id",
             [list(signal_ids)],
         )
         return [_Signal(*row) for row in cursor.fetchall()]
@@ -104,18 +105,20 @@ def _groups(signals: list[_Signal]) -> list[tuple[frozenset[int], list[_Signal]]
     return [(frozenset(a), m) for a, m in grouped.values()] + lone
 
 
-def _open_case_of(accounts: frozenset[int]) -> Case | None:
-    if not accounts:
-        return None
+def _open_cases_of(groups: list[frozenset[int]]) -> dict[int, int]:
+    """For each group (by index), the oldest open case linking any of its accounts."""
+    pairs = [(g, a) for g, accounts in enumerate(groups) for a in accounts]
+    if not pairs:
+        return {}
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT c.id FROM accounts_caseaccount ca JOIN cases_case c ON c.id = ca.case_id "
-            "WHERE ca.account_id = ANY(%s) AND c.state <> 'closed' "
-            "ORDER BY c.created_at, c.id LIMIT 1",
-            [list(accounts)],
+            "SELECT DISTINCT ON (f.g) f.g, c.id FROM unnest(%s::int[], %s::bigint[]) AS f(g, a) "
+            "JOIN accounts_caseaccount ca ON ca.account_id = f.a "
+            "JOIN cases_case c ON c.id = ca.case_id "
+            "WHERE c.state <> 'closed' ORDER BY f.g, c.created_at, c.id",
+            [[g for g, _ in pairs], [a for _, a in pairs]],
         )
-        row = cursor.fetchone()
-    return Case.objects.get(pk=row[0]) if row else None
+        return dict(cursor.fetchall())
 
 
 def _waiting_weak(accounts: frozenset[int], exclude: set[int]) -> list[_Signal]:
@@ -124,55 +127,12 @@ def _waiting_weak(accounts: frozenset[int], exclude: set[int]) -> list[_Signal]:
             "SELECT s.id, s.external_id, s.kind, s.severity, s.confidence, "
             "array_agg(sa2.account_id) FROM detection_signal s "
             "JOIN detection_signalaccount sa2 ON sa2.signal_id = s.id "
-            "WHERE s.id IN (SELECT sa.signal_id FROM detection_signalaccount sa "
-            "               WHERE sa.account_id = ANY(%s)) "
+            "WHERE s.id IN (SELECT sa.signal_id FROM unnest(%s::bigint[]) AS f(id) "
+            "               JOIN detection_signalaccount sa ON sa.account_id = f.id) "
             "AND s.case_id IS NULL AND s.routed_at IS NOT NULL GROUP BY s.id",
             [list(accounts)],
         )
         return [_Signal(*row) for row in cursor.fetchall() if row[0] not in exclude]
-
-
-def _attach(case: Case, signals: list[_Signal], *, reason: str) -> None:
-    signal_ids = [s.id for s in signals]
-    account_ids = sorted({a for s in signals for a in s.account_ids})
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE detection_signal SET case_id = %s, routed_at = now() WHERE id = ANY(%s)",
-            [case.pk, signal_ids],
-        )
-        cursor.execute(
-            "INSERT INTO accounts_caseaccount (case_id, account_id, role, enforcement, added_at) "
-            "SELECT %s, a, %s, 'none', now() FROM unnest(%s::bigint[]) AS a ORDER BY a "
-            "ON CONFLICT DO NOTHING RETURNING account_id",
-            [case.pk, CaseAccountRole.LINKED, account_ids],
-        )
-        linked = [row[0] for row in cursor.fetchall()]
-        linked_ext = []
-        if linked:
-            cursor.execute(
-                "SELECT external_id FROM accounts_account WHERE id = ANY(%s) ORDER BY external_id",
-                [linked],
-            )
-            linked_ext = [row[0] for row in cursor.fetchall()]
-    event_append(
-        case=case,
-        kind="signals.attached",
-        actor=ROUTING_ACTOR,
-        data={
-            "reason": reason,
-            "signals": sorted(s.external_id for s in signals),
-            "signal_ids": sorted(signal_ids),
-            "accounts_linked": linked_ext,
-        },
-    )
-
-
-def _mark_waiting(signals: list[_Signal]) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE detection_signal SET routed_at = now() WHERE id = ANY(%s)",
-            [[s.id for s in signals]],
-        )
 
 
 def _open_case(signals: list[_Signal], *, why: str) -> Case:
@@ -189,40 +149,108 @@ def _open_case(signals: list[_Signal], *, why: str) -> Case:
     )
 
 
-@transaction.atomic
-def _route_group(accounts: frozenset[int], candidates: list[_Signal], rules: Thresholds) -> int:
+def _attach_all(attach: dict[int, tuple[list[_Signal], str]]) -> None:
+    """Attach signals to cases in three statements, then one audit event per case."""
+    pairs = sorted(
+        ((case_id, s) for case_id, (signals, _) in attach.items() for s in signals),
+        key=lambda pair: (pair[0], pair[1].id),
+    )
+    links = sorted({(case_id, a) for case_id, s in pairs for a in s.account_ids})
     with connection.cursor() as cursor:
-        lock_key = min(accounts) if accounts else -min(s.id for s in candidates)
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, lock_key])
-        # Routed meanwhile by another run (the sweep, a redelivered task)? Then leave them be.
         cursor.execute(
-            "SELECT id FROM detection_signal WHERE id = ANY(%s) AND routed_at IS NULL "
-            "FOR UPDATE SKIP LOCKED",
-            [[s.id for s in candidates]],
+            "UPDATE detection_signal AS s SET case_id = f.c, routed_at = now() "
+            "FROM unnest(%s::bigint[], %s::bigint[]) AS f(id, c) WHERE s.id = f.id",
+            [[s.id for _, s in pairs], [c for c, _ in pairs]],
         )
-        still = {row[0] for row in cursor.fetchall()}
-    signals = [s for s in candidates if s.id in still]
-    if not signals:
-        return 0
-    strong = [s for s in signals if rules.is_strong(s.severity, s.confidence)]
-    case = _open_case_of(accounts)
-    if case is not None:
-        _attach(case, signals, reason="open case of the cluster")
-        return len(signals)
-    if strong:
-        waiting = _waiting_weak(accounts, {s.id for s in signals}) if accounts else []
-        case = _open_case(strong, why="strong signal")
-        _attach(case, signals + waiting, reason="strong signal")
-        return len(signals)
-    waiting = _waiting_weak(accounts, {s.id for s in signals}) if accounts else []
-    total = sum(signal_score(s.severity, s.confidence) for s in signals + waiting)
-    if accounts and total >= rules.weak_case_score:
-        everything = signals + waiting
-        case = _open_case(everything, why=f"weak signals scored {total:.1f}")
-        _attach(case, everything, reason=f"weak signals crossed {rules.weak_case_score:g}")
-        return len(signals)
-    _mark_waiting(signals)
-    return len(signals)
+        linked: dict[int, list[int]] = {}
+        if links:
+            cursor.execute(
+                "INSERT INTO accounts_caseaccount (case_id, account_id, role, enforcement, "
+                "added_at) SELECT c, a, %s, 'none', now() "
+                "FROM unnest(%s::bigint[], %s::bigint[]) AS f(c, a) ORDER BY c, a "
+                "ON CONFLICT DO NOTHING RETURNING case_id, account_id",
+                [CaseAccountRole.LINKED, [c for c, _ in links], [a for _, a in links]],
+            )
+            for case_id, account_id in cursor.fetchall():
+                linked.setdefault(case_id, []).append(account_id)
+        names: dict[int, str] = {}
+        new_accounts = sorted({a for ids in linked.values() for a in ids})
+        if new_accounts:
+            cursor.execute(
+                "SELECT id, external_id FROM accounts_account WHERE id = ANY(%s)", [new_accounts]
+            )
+            names = dict(cursor.fetchall())
+    cases = Case.objects.in_bulk(sorted(attach))
+    for case_id in sorted(attach):  # one order for every router: no deadlock on case locks
+        signals, reason = attach[case_id]
+        event_append(
+            case=cases[case_id],
+            kind="signals.attached",
+            actor=ROUTING_ACTOR,
+            data={
+                "reason": reason,
+                "signals": sorted(s.external_id for s in signals),
+                "signal_ids": sorted(s.id for s in signals),
+                "accounts_linked": sorted(names[a] for a in linked.get(case_id, [])),
+            },
+        )
+
+
+@transaction.atomic
+def _route_groups(groups: list[tuple[frozenset[int], list[_Signal]]], rules: Thresholds) -> int:
+    keys = sorted(
+        {min(accounts) if accounts else -min(s.id for s in members) for accounts, members in groups}
+    )
+    with connection.cursor() as cursor:
+        # Cluster locks, taken in key order so two routers never wait on each other in a cycle.
+        cursor.execute(
+            "SELECT count(pg_advisory_xact_lock(%s::int, (k %% 2147483647)::int)) FROM "
+            "(SELECT k FROM unnest(%s::bigint[]) AS k ORDER BY k) AS ordered",
+            [_LOCK_NAMESPACE, keys],
+        )
+        # routed_at is tested here, not in WHERE: with it there the planner may scan the whole
+        # partial index of unrouted signals, which is large exactly when routing falls behind.
+        cursor.execute(
+            "SELECT id, routed_at IS NULL FROM detection_signal WHERE id = ANY(%s) "
+            "FOR UPDATE SKIP LOCKED",
+            [[s.id for _, members in groups for s in members]],
+        )
+        still = {row[0] for row in cursor.fetchall() if row[1]}
+    groups = [(a, [s for s in m if s.id in still]) for a, m in groups]
+    groups = [(a, m) for a, m in groups if m]
+    open_cases = _open_cases_of([a for a, _ in groups])
+    attach: dict[int, tuple[list[_Signal], str]] = {}
+    waiting: list[_Signal] = []
+
+    def add(case_id: int, signals: list[_Signal], reason: str) -> None:
+        before, _ = attach.get(case_id, ([], reason))
+        attach[case_id] = (before + signals, reason)
+
+    for index, (accounts, signals) in enumerate(groups):
+        if index in open_cases:
+            add(open_cases[index], signals, "open case of the cluster")
+            continue
+        strong = [s for s in signals if rules.is_strong(s.severity, s.confidence)]
+        pending = _waiting_weak(accounts, {s.id for s in signals}) if accounts else []
+        if strong:
+            add(_open_case(strong, why="strong signal").pk, signals + pending, "strong signal")
+            continue
+        total = sum(signal_score(s.severity, s.confidence) for s in signals + pending)
+        if accounts and total >= rules.weak_case_score:
+            everything = signals + pending
+            case = _open_case(everything, why=f"weak signals scored {total:.1f}")
+            add(case.pk, everything, f"weak signals crossed {rules.weak_case_score:g}")
+        else:
+            waiting.extend(signals)
+    if attach:
+        _attach_all(attach)
+    if waiting:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE detection_signal SET routed_at = now() WHERE id = ANY(%s)",
+                [[s.id for s in waiting]],
+            )
+    return sum(len(m) for _, m in groups)
 
 
 def signals_route(*, signal_ids: list[int]) -> int:
@@ -230,8 +258,15 @@ def signals_route(*, signal_ids: list[int]) -> int:
     signals = _load(signal_ids)
     if not signals:
         return 0
-    rules = Thresholds.current()
-    routed = 0
-    for accounts, members in _groups(signals):
-        routed += _route_group(accounts, members, rules)
-    return routed
+    return _route_groups(_groups(signals), Thresholds.current())
+
+
+def signals_route_pending(*, limit: int = 10_000) -> int:
+    """Route the oldest unrouted signals, up to `limit`; how many were routed."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM detection_signal WHERE routed_at IS NULL ORDER BY received_at LIMIT %s",
+            [limit],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    return signals_route(signal_ids=ids) if ids else 0

@@ -1,36 +1,45 @@
 """Background work of the detection app. Thin: each task takes ids and calls a service; each is
 safe to run twice (routing skips routed signals, polling moves the cursor by compare-and-set)."""
 
-from datetime import timedelta
-
 from celery import shared_task
 from django.db import connection
-from django.utils import timezone
 
 from . import feeds, routing
 
-ROUTE_CHUNK = 2000
+ROUTE_CHUNK = 5000
 
 
-@shared_task(acks_late=True)
-def signals_route(signal_ids: list[int]) -> int:
-    return routing.signals_route(signal_ids=signal_ids)
+_DRAIN_LOCK = 0x5148  # session-level advisory lock: one router drains the backlog at a time
+
+
+def _try_lock(cursor) -> bool:
+    cursor.execute("SELECT pg_try_advisory_lock(%s, 0)", [_DRAIN_LOCK])
+    return cursor.fetchone()[0]
 
 
 @shared_task
-def signals_route_sweep(older_than_seconds: int = 30, limit: int = 20000) -> int:
-    """Route signals whose routing task was lost (a worker died, the broker was down)."""
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id FROM detection_signal WHERE routed_at IS NULL AND received_at < %s "
-            "ORDER BY received_at LIMIT %s",
-            [cutoff, limit],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
+def signals_route_pending() -> int:
+    """Route every unrouted signal, oldest first, in runs of ROUTE_CHUNK.
+
+    Ingestion enqueues this after each commit. Routing many signals per run is what lets it keep
+    up: a run costs one audit event per case it touches, however many signals it attaches. One
+    router drains at a time; a task that finds the drain lock taken returns at once, and the
+    drainer looks again after letting go of the lock, so a signal committed at that moment
+    still gets routed. Beat also runs it every 30 s, as a sweep for signals whose task was lost
+    (a worker died, the broker was down)."""
     routed = 0
-    for start in range(0, len(ids), ROUTE_CHUNK):
-        routed += routing.signals_route(signal_ids=ids[start : start + ROUTE_CHUNK])
+    for _ in range(2):
+        with connection.cursor() as cursor:
+            if not _try_lock(cursor):
+                return routed
+            try:
+                while batch := routing.signals_route_pending(limit=ROUTE_CHUNK):
+                    routed += batch
+            finally:
+                cursor.execute("SELECT pg_advisory_unlock(%s, 0)", [_DRAIN_LOCK])
+            cursor.execute("SELECT EXISTS (SELECT 1 FROM detection_signal WHERE routed_at IS NULL)")
+            if not cursor.fetchone()[0]:
+                return routed
     return routed
 
 
