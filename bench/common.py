@@ -104,6 +104,8 @@ def cleanup(cursor, detector_ids: list[int], account_prefixes: list[str]) -> Non
             [prefix + "%"],
         )
         cursor.execute("DELETE FROM accounts_account WHERE external_id LIKE %s", [prefix + "%"])
+    for table in ("detection_feedpoll", "detection_rejectedsignal", "detection_detectorfeedstate"):
+        cursor.execute(f"DELETE FROM {table} WHERE detector_id = ANY(%s)", [detector_ids])
     cursor.execute("DELETE FROM detection_detector WHERE id = ANY(%s)", [detector_ids])
 
 
