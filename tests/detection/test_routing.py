@@ -119,3 +119,22 @@ def test_admin_thresholds_decide_what_is_strong(prada):
     )
     route(ingest(prada, item(1, [("acct-1", [CARD])], severity="high", confidence=99)))
     assert not Case.objects.exists()
+
+
+def test_attach_events_extend_the_case_chain_between_other_events(prada, alice):
+    from cases.services import case_comment_add
+
+    route(ingest(prada, item(1, [("acct-1", [CARD])])))
+    case = Case.objects.get()
+    case_comment_add(case=case, user=alice, body="Looks like the Northwind cluster.")
+    route(ingest(prada, item(2, [("acct-1", [CARD])])))
+    route(ingest(prada, item(3, [("acct-2", [CARD])])))
+    kinds = list(case.events.order_by("seq").values_list("seq", "kind"))
+    assert kinds == [
+        (1, "case.created"),
+        (2, "signals.attached"),
+        (3, "comment.added"),
+        (4, "signals.attached"),
+        (5, "signals.attached"),
+    ]
+    assert chain_verify(case) is None
