@@ -17,9 +17,13 @@ class FeedPollInline(admin.TabularInline):
     fields = ["at", "cursor_before", "cursor_after", "created", "duplicates", "rejected", "error"]
     readonly_fields = fields
 
+    detector: Detector | None = None
+
     def get_queryset(self, request):
-        recent = FeedPoll.objects.order_by("-at").values_list("id", flat=True)[:20]
-        return super().get_queryset(request).filter(id__in=list(recent))
+        # The last 20 polls of this detector, not its whole history.
+        recent = FeedPoll.objects.filter(detector=self.detector).order_by("-at")
+        ids = list(recent.values_list("id", flat=True)[:20])
+        return super().get_queryset(request).filter(id__in=ids)
 
 
 @admin.register(Detector)
@@ -50,6 +54,12 @@ class DetectorAdmin(admin.ModelAdmin):
     ]
     exclude = ["token_hash"]
     inlines = [FeedPollInline]
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        for inline in inlines:
+            inline.detector = obj
+        return inlines
 
     @admin.display(description="token")
     def token_state(self, obj: Detector) -> str:

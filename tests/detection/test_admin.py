@@ -45,3 +45,14 @@ def test_the_revoke_action_revokes(admin_client):
         {"action": "revoke_token", "_selected_action": [detector.pk]},
     )
     assert Detector.objects.get(pk=detector.pk).token_revoked_at is not None
+
+
+def test_the_detector_page_lists_its_own_recent_polls(admin_client):
+    from django.utils import timezone
+
+    mine, _ = detector_create(name="mine", pull=True, feed_url="http://127.0.0.1:9/feed")
+    other, _ = detector_create(name="other", pull=True, feed_url="http://127.0.0.1:9/feed")
+    FeedPoll.objects.create(detector=mine, at=timezone.now(), cursor_after="mine-cursor-7")
+    FeedPoll.objects.create(detector=other, at=timezone.now(), cursor_after="other-cursor-9")
+    page = admin_client.get(f"/admin/detection/detector/{mine.pk}/change/").content.decode()
+    assert "mine-cursor-7" in page and "other-cursor-9" not in page
