@@ -4,6 +4,7 @@ from django.urls import path
 
 from accounts import api as accounts_api
 from cases import api as cases_api
+from detection import api as detection_api
 from exports import api as exports_api
 
 urlpatterns = [
@@ -44,4 +45,11 @@ urlpatterns = [
     ),
     path("cases/<str:number>/graph", accounts_api.case_graph, name="api-case-graph"),
     path("cases/<str:number>/similar", accounts_api.case_similar, name="api-case-similar"),
+    path("signals", detection_api.SignalIngest.as_view(), name="api-signals"),
+    path(
+        "ocsf/detection-findings",
+        detection_api.OcsfDetectionFindingIngest.as_view(),
+        name="api-ocsf-detection-findings",
+    ),
+    path("detectors/me", detection_api.DetectorMe.as_view(), name="api-detector-me"),
 ]

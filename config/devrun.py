@@ -35,9 +35,20 @@ def main() -> int:
     manage("seed_users")
     manage("seed_demo")
     manage("recompute_clusters")
-    extra = os.environ.get("QUARRY_RUN_EXTRA", "")  # later features register their own steps
-    for command in filter(None, extra.split(";")):
-        manage(*command.split())
+    reference_port = env_int("QUARRY_REFERENCE_DETECTOR_PORT", 8765)
+    if reference_port:  # the reference detector's feed, polled like a real detector's
+        manage(
+            "detector_create",
+            "reference-detector",
+            "--pull",
+            "--feed-url",
+            f"http://127.0.0.1:{reference_port}/feed",
+            "--poll-interval",
+            "5",
+            "--if-missing",
+            "--description",
+            "Reference detector: a synthetic distillation campaign, polled every 5 s.",
+        )
 
     port = env_int("PORT", 8000)
     processes = {
@@ -86,6 +97,18 @@ def main() -> int:
             ]
         ),
     }
+    if reference_port:
+        processes["reference-detector"] = subprocess.Popen(
+            [
+                PYTHON,
+                "manage.py",
+                "reference_detector",
+                "--port",
+                str(reference_port),
+                "--rate",
+                "2",
+            ]
+        )
     print(f"\nQuarry is running at http://127.0.0.1:{port}/  (Ctrl-C stops it)\n")
 
     stopping = False

@@ -10,7 +10,8 @@ VAR_DIR = Path(os.environ.get("QUARRY_VAR_DIR", BASE_DIR / "var")).resolve()
 
 
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    """The variable's value; unset and empty both mean the default."""
+    return os.environ.get(name) or default
 
 
 def env_bool(name: str, default: bool = False) -> bool:

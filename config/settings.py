@@ -2,6 +2,7 @@
 environment; the README lists each variable."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import dj_database_url
 
@@ -164,12 +165,14 @@ EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 5 * 1024**3)
 
 # Celery: a broker that needs no server by default (kombu's filesystem transport under var/).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+CELERY_QUEUE_DIR = Path(env_str("QUARRY_CELERY_QUEUE_DIR", str(VAR_DIR / "celery")))
 if CELERY_BROKER_URL == "filesystem://":
-    _queue_dir = VAR_DIR / "celery" / "queue"
+    (CELERY_QUEUE_DIR / "queue").mkdir(parents=True, exist_ok=True)
+    (CELERY_QUEUE_DIR / "processed").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_queue_dir),
-        "data_folder_out": str(_queue_dir),
-        "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        "data_folder_in": str(CELERY_QUEUE_DIR / "queue"),
+        "data_folder_out": str(CELERY_QUEUE_DIR / "queue"),
+        "processed_folder": str(CELERY_QUEUE_DIR / "processed"),
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
@@ -226,3 +229,18 @@ LOGGING = {
 # Failed sign-ins: at most this many per username and address within the window, then 429.
 QUARRY_SIGNIN_MAX_FAILURES = env_int("QUARRY_SIGNIN_MAX_FAILURES", 5)
 QUARRY_SIGNIN_WINDOW_SECONDS = env_int("QUARRY_SIGNIN_WINDOW_SECONDS", 15 * 60)
+# Detector integration (detection app): beat polls pull feeds and sweeps unrouted signals.
+CELERY_BEAT_SCHEDULE = {
+    "detection-feeds-poll-due": {"task": "detection.tasks.feeds_poll_due", "schedule": 5.0},
+    "detection-signals-route-pending": {
+        "task": "detection.tasks.signals_route_pending",
+        "schedule": 30.0,
+    },
+}
+QUARRY_HUB_THRESHOLD = env_int("QUARRY_HUB_THRESHOLD", 500)
+QUARRY_SIGNAL_MAX_BODY_BYTES = env_int("QUARRY_SIGNAL_MAX_BODY_BYTES", 32 * 1024 * 1024)
+QUARRY_FEED_TIMEOUT_SECONDS = env_int("QUARRY_FEED_TIMEOUT_SECONDS", 30)
+QUARRY_FEED_PAGE_SIZE = env_int("QUARRY_FEED_PAGE_SIZE", 1000)
+QUARRY_FEED_BACKOFF_BASE_SECONDS = env_int("QUARRY_FEED_BACKOFF_BASE_SECONDS", 2)
+QUARRY_FEED_BACKOFF_CAP_SECONDS = env_int("QUARRY_FEED_BACKOFF_CAP_SECONDS", 300)
+QUARRY_FEED_POLL_BUDGET_SECONDS = env_int("QUARRY_FEED_POLL_BUDGET_SECONDS", 50)

@@ -52,7 +52,11 @@ class Detector(models.Model):
 
 
 class Signal(models.Model):
-    detector = models.ForeignKey(Detector, on_delete=models.PROTECT, related_name="signals")
+    # No separate indexes on detector or case: (detector, external_id) and (case, observed_at)
+    # lead with them, and every index is paid for on each of thousands of inserts a second.
+    detector = models.ForeignKey(
+        Detector, on_delete=models.PROTECT, related_name="signals", db_index=False
+    )
     external_id = models.CharField(max_length=200)
     kind = models.CharField(max_length=30, choices=SignalKind.choices)
     severity = models.CharField(max_length=10)
@@ -63,7 +67,12 @@ class Signal(models.Model):
     observables = models.JSONField(default=list, blank=True)
     payload = models.JSONField(default=dict, blank=True)
     case = models.ForeignKey(
-        "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="signals"
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="signals",
+        db_index=False,
     )
     routed_at = models.DateTimeField(null=True, blank=True)
     accounts = models.ManyToManyField(
@@ -89,6 +98,10 @@ class Signal(models.Model):
         indexes = [
             models.Index(fields=["case", "observed_at"], name="signal_case_observed"),
             models.Index(fields=["observed_at"], name="signal_observed"),
+            # The routing sweep looks for signals nobody routed yet; few at any time.
+            models.Index(
+                fields=["received_at"], name="signal_unrouted", condition=Q(routed_at__isnull=True)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -96,11 +109,97 @@ class Signal(models.Model):
 
 
 class SignalAccount(models.Model):
-    signal = models.ForeignKey(Signal, on_delete=models.CASCADE)
-    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT)
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, db_index=False)  # see unique
+    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, db_index=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["signal", "account"], name="signal_account_unique"),
         ]
         indexes = [models.Index(fields=["account"], name="signal_account_account")]
+
+
+class DetectorFeedState(models.Model):
+    """How a pull detector's feed is doing: when to poll next, how often it failed in a row,
+    and what an admin needs to judge its health. One row per pull detector."""
+
+    detector = models.OneToOneField(
+        Detector, on_delete=models.CASCADE, primary_key=True, related_name="feed_state"
+    )
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    # A poll in progress holds a lease so beat does not start a second one for the same feed.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    # The last time a poll reached the end of the feed: lag is measured from it.
+    caught_up_at = models.DateTimeField(null=True, blank=True)
+    items_total = models.BigIntegerField(default=0)
+    rejected_total = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"feed of {self.detector_id}"
+
+
+class FeedPoll(models.Model):
+    """One page fetched from a pull feed (or one failed attempt), kept for health figures."""
+
+    detector = models.ForeignKey(Detector, on_delete=models.CASCADE, related_name="feed_polls")
+    at = models.DateTimeField()
+    cursor_before = models.CharField(max_length=500, blank=True)
+    cursor_after = models.CharField(max_length=500, blank=True)
+    created = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["detector", "-at"], name="feed_poll_detector_at")]
+
+
+class RejectedSignal(models.Model):
+    """An item of a pulled page that failed validation: recorded so the feed can move on."""
+
+    detector = models.ForeignKey(Detector, on_delete=models.CASCADE, related_name="rejections")
+    at = models.DateTimeField()
+    cursor = models.CharField(max_length=500, blank=True)
+    index = models.PositiveIntegerField()
+    external_id = models.CharField(max_length=200, blank=True)
+    field = models.CharField(max_length=100)
+    message = models.TextField()
+    item = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["detector", "-at"], name="rejected_detector_at")]
+
+
+class RoutingSettings(models.Model):
+    """Admin-set routing thresholds; a single row (id 1), made on first read."""
+
+    strong_min_severity = models.CharField(max_length=10, default="high")
+    strong_min_confidence = models.PositiveSmallIntegerField(default=80)
+    weak_case_score = models.FloatField(default=12.0)
+
+    class Meta:
+        verbose_name = "routing settings"
+        verbose_name_plural = "routing settings"
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="routing_settings_singleton"),
+            models.CheckConstraint(
+                condition=Q(strong_min_severity__in=["low", "medium", "high", "critical"]),
+                name="routing_strong_severity_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(strong_min_confidence__gte=0, strong_min_confidence__lte=100),
+                name="routing_strong_confidence_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(weak_case_score__gt=0), name="routing_weak_score_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "Routing thresholds"
+
+    @classmethod
+    def current(cls) -> "RoutingSettings":
+        obj, _ = cls.objects.get_or_create(id=1)
+        return obj

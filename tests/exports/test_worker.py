@@ -2,69 +2,33 @@
 process builds the bundle against the same database, and the bundle verifies."""
 
 import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from exports import verify
 from exports.models import Export, ExportStatus
 from exports.services import export_path, export_request
 from tests.helpers import add_evidence
+from tests.worker import start_worker, stop_worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def worker(tmp_path, export_settings):
-    if not settings.CELERY_BROKER_URL.startswith("redis://"):
-        pytest.skip("needs CELERY_BROKER_URL=redis://… shared with a worker process")
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        # The test's evidence directory is tmp_path/evidence: the worker's VAR_DIR/evidence.
-        "QUARRY_VAR_DIR": str(tmp_path),
-        "QUARRY_EXPORT_DIR": settings.QUARRY_EXPORT_DIR,
-        "QUARRY_EXPORT_KEY_PATH": settings.QUARRY_EXPORT_KEY_PATH,
-        "QUARRY_ORGANIZATION": settings.QUARRY_ORGANIZATION,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "WARNING",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+    process = start_worker(
+        {
+            # The test's evidence directory is tmp_path/evidence: the worker's VAR_DIR/evidence.
+            "QUARRY_VAR_DIR": str(tmp_path),
+            "QUARRY_EXPORT_DIR": settings.QUARRY_EXPORT_DIR,
+            "QUARRY_EXPORT_KEY_PATH": settings.QUARRY_EXPORT_KEY_PATH,
+            "QUARRY_ORGANIZATION": settings.QUARRY_ORGANIZATION,
+        }
     )
     yield process
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    stop_worker(process)
 
 
 def test_a_worker_builds_an_export_end_to_end(worker, case, alice, larry):

@@ -91,6 +91,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _load_signals(self, detector, generated, by_ext) -> None:
+        routed_at = timezone.now()
         Signal.objects.bulk_create(
             [
                 Signal(
@@ -102,6 +103,9 @@ class Command(BaseCommand):
                     observed_at=s.observed_at,
                     summary=s.summary,
                     payload=s.payload,
+                    # Historical signals: already triaged, so routing leaves them be and the
+                    # demo's new cases come from the reference detector's live feed.
+                    routed_at=routed_at,
                 )
                 for s in generated
             ],

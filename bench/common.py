@@ -1,0 +1,141 @@
+"""Shared pieces of the detection benchmarks: a gunicorn against the benchmark's database,
+batches shaped like the issue's (2 accounts × 3 attributes per signal), and clean-up."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(port: int, workers: int = 3) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--timeout",
+            "120",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "SECURE_COOKIES": "0"},
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/schema/", timeout=5)
+            return proc
+        except Exception:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def signal_batch(run: str, start: int, size: int, accounts: int) -> list[dict]:
+    items = []
+    for n in range(start, start + size):
+        a, b = (n * 7) % accounts, (n * 7 + 1) % accounts
+        items.append(
+            {
+                "external_id": f"{run}-{n:08d}",
+                "kind": "volume_anomaly",
+                "severity": "low",
+                "confidence": 40 + n % 40,
+                "observed_at": "2026-11-27T09:00:00Z",
+                "summary": "bench",
+                "accounts": [
+                    {
+                        "external_id": f"{run}-acct-{x}",
+                        "attributes": [
+                            {"type": "payment_fingerprint", "value": f"{run}-pf-{x // 20}"},
+                            {"type": "device_fingerprint", "value": f"{run}-dv-{x // 10}"},
+                            {"type": "ip", "value": f"10.{x % 250}.{x // 250 % 250}.7"},
+                        ],
+                    }
+                    for x in (a, b)
+                ],
+                "payload": {"requests": n % 5000},
+            }
+        )
+    return items
+
+
+def bodies(run: str, total: int, batch: int, accounts: int) -> list[bytes]:
+    return [
+        json.dumps({"signals": signal_batch(run, s, batch, accounts)}).encode()
+        for s in range(0, total, batch)
+    ]
+
+
+def cleanup(cursor, detector_ids: list[int], account_prefixes: list[str]) -> None:
+    cursor.execute(
+        "DELETE FROM detection_signalaccount WHERE signal_id IN "
+        "(SELECT id FROM detection_signal WHERE detector_id = ANY(%s))",
+        [detector_ids],
+    )
+    cursor.execute("DELETE FROM detection_signal WHERE detector_id = ANY(%s)", [detector_ids])
+    for prefix in account_prefixes:
+        cursor.execute(
+            "DELETE FROM accounts_accountattribute WHERE account_id IN "
+            "(SELECT id FROM accounts_account WHERE external_id LIKE %s)",
+            [prefix + "%"],
+        )
+        cursor.execute(
+            "DELETE FROM accounts_caseaccount WHERE account_id IN "
+            "(SELECT id FROM accounts_account WHERE external_id LIKE %s)",
+            [prefix + "%"],
+        )
+        cursor.execute("DELETE FROM accounts_account WHERE external_id LIKE %s", [prefix + "%"])
+    for table in ("detection_feedpoll", "detection_rejectedsignal", "detection_detectorfeedstate"):
+        cursor.execute(f"DELETE FROM {table} WHERE detector_id = ANY(%s)", [detector_ids])
+    cursor.execute("DELETE FROM detection_detector WHERE id = ANY(%s)", [detector_ids])
+
+
+def start_worker(*, concurrency: int = 2, pool: str = "prefork", env: dict | None = None):
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            pool,
+            "--concurrency",
+            str(concurrency),
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()

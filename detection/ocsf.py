@@ -1,0 +1,192 @@
+"""OCSF Detection Finding (class_uid 2004) → Quarry signal.
+
+Detectors that already speak OCSF send their findings unchanged; this maps each event onto the
+native signal shape and then validates it like any other signal. Errors name the OCSF field.
+
+    finding_info.uid                 → external_id
+    severity_id 0–2 / 3 / 4 / 5–6    → low / medium / high / critical (99 "Other": `severity`)
+    confidence_score, else confidence_id 1/2/3 → 0–100, else 30/60/90
+    time (epoch milliseconds) or time_dt      → observed_at
+    finding_info.types[], analytic.name/category matching a Quarry kind → kind, else "other"
+    finding_info.title (+ desc)      → summary
+    observables[] (see ACCOUNT_TYPE_IDS / ATTRIBUTE_TYPE_IDS) → accounts and their attributes
+    the whole event                  → payload
+"""
+
+from datetime import UTC, datetime
+
+from .validation import ATTRIBUTE_TYPES, KINDS, ItemErrors, SignalIn, signal_validate
+
+DETECTION_FINDING = 2004
+
+SEVERITY_BY_ID = {
+    0: "low",
+    1: "low",
+    2: "low",
+    3: "medium",
+    4: "high",
+    5: "critical",
+    6: "critical",
+}
+CONFIDENCE_BY_ID = {1: 30, 2: 60, 3: 90}
+
+# Observable type_ids that name the account itself (OCSF 1.x observable type_id enum).
+ACCOUNT_TYPE_IDS = {
+    4: "User Name",
+    21: "User",
+    31: "User: uid",
+    34: "Account: name",
+    35: "Account: uid",
+}
+EMAIL_TYPE_IDS = {5, 22}
+IP_TYPE_ID = 2
+HASH_TYPE_IDS = {8, 30}  # Hash, Fingerprint
+CREDENTIAL_TYPE_ID = 19
+ORGANIZATION_TYPE_ID = 24
+API_KEY_PREFIX_CHARS = 12  # never keep a whole credential, only enough to recognise it
+
+_NATIVE_TO_OCSF = {
+    "external_id": "finding_info.uid",
+    "observed_at": "time",
+    "confidence": "confidence_score",
+    "severity": "severity_id",
+    "summary": "finding_info.title",
+    "kind": "finding_info.types",
+}
+
+
+def _kind(event: dict, info: dict) -> str:
+    analytic = info.get("analytic") if isinstance(info.get("analytic"), dict) else {}
+    candidates = list(info.get("types") or []) if isinstance(info.get("types"), list) else []
+    candidates += [analytic.get("name"), analytic.get("category")]
+    for raw in candidates:
+        if isinstance(raw, str):
+            key = raw.strip().lower().replace(" ", "_").replace("-", "_")
+            if key in KINDS:
+                return key
+    return "other"
+
+
+def _observed_at(event: dict, errors: list) -> str | None:
+    raw = event.get("time")
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        try:
+            return datetime.fromtimestamp(raw / 1000, tz=UTC).isoformat()
+        except (OverflowError, OSError, ValueError):
+            errors.append({"field": "time", "message": "Not a valid epoch time in milliseconds."})
+            return None
+    if isinstance(event.get("time_dt"), str):
+        return event["time_dt"]
+    errors.append(
+        {
+            "field": "time",
+            "message": "This field is required (epoch milliseconds)."
+            if raw is None
+            else "Must be epoch milliseconds.",
+        }
+    )
+    return None
+
+
+def _attribute(observable: dict) -> tuple[str, str] | None:
+    type_id, value = observable.get("type_id"), observable.get("value")
+    if not isinstance(value, str) or not value:
+        return None
+    name = str(observable.get("name") or "").lower()
+    if type_id == IP_TYPE_ID:
+        return "ip", value
+    if type_id in EMAIL_TYPE_IDS and "@" in value:
+        return "email_domain", value.rsplit("@", 1)[1].lower()
+    if type_id in HASH_TYPE_IDS:
+        paid = any(word in name for word in ("payment", "card", "billing"))
+        return ("payment_fingerprint" if paid else "device_fingerprint"), value
+    if type_id == CREDENTIAL_TYPE_ID:
+        return "api_key_prefix", value[:API_KEY_PREFIX_CHARS]
+    if type_id == ORGANIZATION_TYPE_ID:
+        return "org_id", value
+    last = name.rsplit(".", 1)[-1]
+    if last in ATTRIBUTE_TYPES:
+        return last, value
+    return None
+
+
+def _accounts(observables: list) -> list[dict]:
+    names, emails, attributes = [], [], []
+    for observable in observables:
+        if not isinstance(observable, dict):
+            continue
+        type_id, value = observable.get("type_id"), observable.get("value")
+        if type_id in ACCOUNT_TYPE_IDS and isinstance(value, str) and value:
+            names.append(value)
+        elif type_id in EMAIL_TYPE_IDS and isinstance(value, str) and value:
+            emails.append(value)
+        pair = _attribute(observable)
+        if pair:
+            attributes.append({"type": pair[0], "value": pair[1]})
+    # With no user or account observable, each e-mail address names an account.
+    ids = list(dict.fromkeys(names or emails))
+    email = emails[0] if len(emails) == 1 and len(ids) == 1 else ""
+    return [{"external_id": i, "email": email, "attributes": attributes} for i in ids]
+
+
+def finding_to_signal(event) -> SignalIn:
+    """One OCSF event → a validated SignalIn, or ItemErrors naming OCSF fields."""
+    if not isinstance(event, dict):
+        raise ItemErrors([{"field": "", "message": "An OCSF event must be a JSON object."}])
+    errors: list[dict] = []
+    class_uid = event.get("class_uid")
+    if class_uid != DETECTION_FINDING:
+        errors.append(
+            {
+                "field": "class_uid",
+                "message": "This field is required (2004, Detection Finding)."
+                if class_uid is None
+                else f"class_uid {class_uid!r} is not a Detection Finding (2004).",
+            }
+        )
+        raise ItemErrors(errors)
+    info = event.get("finding_info")
+    if not isinstance(info, dict):
+        errors.append({"field": "finding_info", "message": "This field is required."})
+        info = {}
+    elif not info.get("uid"):
+        errors.append({"field": "finding_info.uid", "message": "This field is required."})
+    severity_id = event.get("severity_id")
+    severity = SEVERITY_BY_ID.get(severity_id)
+    if severity_id == 99 and isinstance(event.get("severity"), str):
+        severity = event["severity"].strip().lower()
+    if severity is None:
+        errors.append(
+            {
+                "field": "severity_id",
+                "message": "This field is required."
+                if severity_id is None
+                else f"severity_id {severity_id!r} is not 0–6 or 99.",
+            }
+        )
+    confidence = event.get("confidence_score")
+    if confidence is None:
+        confidence = CONFIDENCE_BY_ID.get(event.get("confidence_id"), 50)
+    observed_at = _observed_at(event, errors)
+    if errors:
+        raise ItemErrors(errors)
+    observables = event.get("observables") or []
+    title = info.get("title") or event.get("message") or ""
+    desc = info.get("desc") or ""
+    native = {
+        "external_id": info.get("uid"),
+        "kind": _kind(event, info),
+        "severity": severity,
+        "confidence": confidence,
+        "observed_at": observed_at,
+        "summary": f"{title}: {desc}" if title and desc else title or desc,
+        "accounts": _accounts(observables) if isinstance(observables, list) else [],
+        "observables": observables,
+        "payload": event,
+    }
+    try:
+        return signal_validate(native)
+    except ItemErrors as exc:
+        raise ItemErrors(
+            [{**e, "field": _NATIVE_TO_OCSF.get(e["field"], e["field"])} for e in exc.errors]
+        ) from None

@@ -1,0 +1,256 @@
+"""Validation of signals as detectors send them (pushed, pulled, or mapped from OCSF).
+
+Plain Python rather than DRF serializers: a batch holds up to 5,000 items and this runs on
+every one of them, so it must cost microseconds. Each item yields either a `SignalIn` or the
+list of its field errors; an invalid item never reaches the database."""
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from accounts.models import AttributeType
+
+from .models import SignalKind
+
+SEVERITIES = frozenset(["low", "medium", "high", "critical"])
+KINDS = frozenset(SignalKind.values)
+ATTRIBUTE_TYPES = frozenset(AttributeType.values)
+MAX_BATCH = 5000
+MAX_ACCOUNTS_PER_SIGNAL = 200
+MAX_ATTRIBUTES_PER_ACCOUNT = 100
+MAX_SUMMARY = 10_000
+MAX_JSON_CHARS = 256 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class AccountIn:
+    external_id: str
+    name: str = ""
+    email: str = ""
+    organisation: str = ""
+    country: str = ""
+    signup_at: datetime | None = None
+    attributes: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(slots=True)
+class SignalIn:
+    external_id: str
+    kind: str
+    severity: str
+    confidence: int
+    observed_at: datetime
+    summary: str = ""
+    accounts: list[AccountIn] = field(default_factory=list)
+    observables_json: str = "[]"
+    payload_json: str = "{}"
+
+
+class ItemErrors(Exception):
+    def __init__(self, errors: list[dict]):
+        self.errors = errors
+
+
+def _utf8_ok(text: str) -> bool:
+    if text.isascii():
+        return "\x00" not in text
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _text(raw, where: tuple, errors: list, *, max_len: int, required: bool = False) -> str:
+    """A string field; `where` is the field's path in parts, joined only if there is an error
+    (this runs for every field of every item, so it must not build strings it does not need)."""
+    if type(raw) is str and 0 < len(raw) <= max_len and (raw.isascii() and "\x00" not in raw):
+        return raw
+    if raw is None or raw == "":
+        if required:
+            errors.append({"field": "".join(where), "message": "This field is required."})
+        return ""
+    if not isinstance(raw, str):
+        errors.append({"field": "".join(where), "message": "Must be a string."})
+        return ""
+    if len(raw) > max_len:
+        errors.append({"field": "".join(where), "message": f"At most {max_len} characters."})
+        return ""
+    if not _utf8_ok(raw):
+        errors.append(
+            {"field": "".join(where), "message": "Contains a NUL character or invalid Unicode."}
+        )
+        return ""
+    return raw
+
+
+def parse_time(raw, name: str, errors: list, *, required: bool) -> datetime | None:
+    if raw is None or raw == "":
+        if required:
+            errors.append({"field": name, "message": "This field is required."})
+        return None
+    if not isinstance(raw, str):
+        errors.append({"field": name, "message": "Must be an ISO 8601 date-time string."})
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        errors.append({"field": name, "message": "Not an ISO 8601 date-time."})
+        return None
+    if value.tzinfo is None:
+        errors.append({"field": name, "message": "Must include a time zone, e.g. Z or +00:00."})
+        return None
+    return value
+
+
+def _json(raw, name: str, errors: list, *, default: str, kind: type) -> str:
+    if raw is None:
+        return default
+    if not isinstance(raw, kind):
+        errors.append(
+            {
+                "field": name,
+                "message": f"Must be a JSON {kind.__name__.replace('dict', 'object').replace('list', 'array')}.",
+            }
+        )
+        return default
+    text = json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+    if len(text) > MAX_JSON_CHARS:
+        errors.append({"field": name, "message": f"At most {MAX_JSON_CHARS} characters of JSON."})
+        return default
+    # PostgreSQL's jsonb refuses \u0000 and lone surrogates; refuse them here, per item.
+    if "\\u0000" in text or not _utf8_ok(text):
+        errors.append({"field": name, "message": "Contains a NUL character or invalid Unicode."})
+        return default
+    return text
+
+
+def _account(raw, j: int, errors: list) -> AccountIn | None:
+    at = f"accounts[{j}]"
+    if isinstance(raw, str):
+        ext = _text(raw, (at,), errors, max_len=200, required=True)
+        return AccountIn(external_id=ext) if ext else None
+    if not isinstance(raw, dict):
+        errors.append({"field": at, "message": "Must be an object or an account id string."})
+        return None
+    before = len(errors)
+    get = raw.get
+    ext = _text(get("external_id"), (at, ".external_id"), errors, max_len=200, required=True)
+    attrs = get("attributes") or []
+    if not isinstance(attrs, list):
+        errors.append({"field": f"{at}.attributes", "message": "Must be an array."})
+        attrs = []
+    elif len(attrs) > MAX_ATTRIBUTES_PER_ACCOUNT:
+        errors.append(
+            {"field": f"{at}.attributes", "message": f"At most {MAX_ATTRIBUTES_PER_ACCOUNT}."}
+        )
+        attrs = []
+    pairs = []
+    for k, attr in enumerate(attrs):
+        if not isinstance(attr, dict):
+            errors.append(
+                {
+                    "field": f"{at}.attributes[{k}]",
+                    "message": "Must be an object with type and value.",
+                }
+            )
+            continue
+        kind = attr.get("type")
+        if kind not in ATTRIBUTE_TYPES:
+            errors.append(
+                {
+                    "field": f"{at}.attributes[{k}].type",
+                    "message": f"Unknown attribute type {kind!r}; one of "
+                    + ", ".join(sorted(ATTRIBUTE_TYPES))
+                    + ".",
+                }
+            )
+            continue
+        value = _text(
+            attr.get("value"), (at, f".attributes[{k}].value"), errors, max_len=500, required=True
+        )
+        if value:
+            pairs.append((kind, value))
+    signup_at = get("signup_at")
+    account = AccountIn(
+        external_id=ext,
+        name=_text(get("name"), (at, ".name"), errors, max_len=200),
+        email=_text(get("email"), (at, ".email"), errors, max_len=320),
+        organisation=_text(get("organisation"), (at, ".organisation"), errors, max_len=200),
+        country=_text(get("country"), (at, ".country"), errors, max_len=2).upper(),
+        signup_at=None
+        if signup_at is None
+        else parse_time(signup_at, f"{at}.signup_at", errors, required=False),
+        attributes=tuple(dict.fromkeys(pairs)),
+    )
+    return account if len(errors) == before else None
+
+
+def signal_validate(raw) -> SignalIn:
+    """One item → a SignalIn, or ItemErrors naming every field at fault."""
+    if not isinstance(raw, dict):
+        raise ItemErrors([{"field": "", "message": "A signal must be a JSON object."}])
+    errors: list[dict] = []
+    external_id = _text(
+        raw.get("external_id"), ("external_id",), errors, max_len=200, required=True
+    )
+    kind = raw.get("kind")
+    if kind not in KINDS:
+        errors.append(
+            {
+                "field": "kind",
+                "message": "This field is required."
+                if kind is None
+                else f"Unknown kind {kind!r}; one of " + ", ".join(sorted(KINDS)) + ".",
+            }
+        )
+    severity = raw.get("severity")
+    if severity not in SEVERITIES:
+        errors.append(
+            {
+                "field": "severity",
+                "message": "This field is required."
+                if severity is None
+                else "Must be one of low, medium, high, critical.",
+            }
+        )
+    confidence = raw.get("confidence")
+    if confidence is None:
+        errors.append({"field": "confidence", "message": "This field is required."})
+    elif (
+        isinstance(confidence, bool)
+        or not isinstance(confidence, int | float)
+        or not 0 <= confidence <= 100
+        or confidence != int(confidence)
+    ):
+        errors.append({"field": "confidence", "message": "Must be an integer from 0 to 100."})
+    observed_at = parse_time(raw.get("observed_at"), "observed_at", errors, required=True)
+    summary = _text(raw.get("summary"), ("summary",), errors, max_len=MAX_SUMMARY)
+    accounts_raw = raw.get("accounts") or []
+    accounts: list[AccountIn] = []
+    if not isinstance(accounts_raw, list):
+        errors.append({"field": "accounts", "message": "Must be an array."})
+    elif len(accounts_raw) > MAX_ACCOUNTS_PER_SIGNAL:
+        errors.append({"field": "accounts", "message": f"At most {MAX_ACCOUNTS_PER_SIGNAL}."})
+    else:
+        for j, item in enumerate(accounts_raw):
+            account = _account(item, j, errors)
+            if account is not None:
+                accounts.append(account)
+    observables = _json(raw.get("observables"), "observables", errors, default="[]", kind=list)
+    payload = _json(raw.get("payload"), "payload", errors, default="{}", kind=dict)
+    if errors:
+        raise ItemErrors(errors)
+    return SignalIn(
+        external_id=external_id,
+        kind=kind,
+        severity=severity,
+        confidence=int(confidence),
+        observed_at=observed_at,
+        summary=summary,
+        accounts=accounts,
+        observables_json=observables,
+        payload_json=payload,
+    )
