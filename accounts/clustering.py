@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection, transaction
-from scipy.sparse import coo_matrix
+from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from .models import CLUSTERING_STRENGTHS, effective_weights
@@ -143,8 +143,10 @@ def components(account_ids: np.ndarray, left: np.ndarray, right: np.ndarray) -> 
     u, v = _positions(account_ids, left), _positions(account_ids, right)
     known = (u >= 0) & (v >= 0)
     u, v = u[known], v[known]
-    graph = coo_matrix((np.ones(len(u), dtype=np.int8), (u, v)), shape=(n, n)).tocsr()
-    _, labels = connected_components(graph, directed=False)
+    graph = csr_matrix((np.ones(len(u), dtype=np.int8), (u, v)), shape=(n, n))
+    # Weak components of the directed graph are the components of the undirected one, without
+    # first adding the transpose to the matrix.
+    _, labels = connected_components(graph, directed=True, connection="weak")
     return labels.astype(np.int64)
 
 
