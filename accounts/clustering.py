@@ -95,10 +95,14 @@ def _read_int8(cursor, sql: str, params: dict | None, columns: int) -> list[np.n
     return [values[:, i].copy() for i in range(columns)]
 
 
-def _copy_in_int8(cursor, table: str, columns: Iterable[np.ndarray]) -> None:
+def _copy_in_int8(
+    cursor, table: str, columns: Iterable[np.ndarray], *, freeze: bool = False
+) -> None:
     """COPY rows of 8-byte columns into `table` (a name, optionally with a column list) in
     PostgreSQL's binary format, built by numpy in one buffer. Besides bigint, a column may be a
-    timestamptz given as microseconds since 2000-01-01 UTC (its binary form is the same int8)."""
+    timestamptz given as microseconds since 2000-01-01 UTC (its binary form is the same int8).
+    `freeze` (only for a table truncated earlier in the same transaction) writes the rows
+    frozen and marks their pages all-visible."""
     columns = list(columns)
     count = len(columns[0]) if columns else 0
     dtype = [("n", ">i2")]
@@ -109,7 +113,8 @@ def _copy_in_int8(cursor, table: str, columns: Iterable[np.ndarray]) -> None:
     for i, column in enumerate(columns):
         rows[f"l{i}"] = 8
         rows[f"c{i}"] = column
-    with cursor.copy(f"COPY {table} FROM STDIN (FORMAT binary)") as copy:
+    options = "FORMAT binary, FREEZE" if freeze else "FORMAT binary"
+    with cursor.copy(f"COPY {table} FROM STDIN ({options})") as copy:
         copy.write(_PGCOPY_HEADER + rows.tobytes() + _PGCOPY_TRAILER)
 
 
@@ -264,6 +269,11 @@ def _rewrite_memberships(
         cursor,
         "accounts_clustermember (account_id, cluster_id, since)",
         [account_ids, cluster_of_account, since],
+        # Frozen, all-visible pages: the foreign-key validation below and the next reads skip
+        # the per-row visibility checks, and vacuum has nothing left to do. Sessions wait on
+        # TRUNCATE's lock until this commits; one whose snapshot is older then sees the new
+        # rows, as it would after the TRUNCATE alone (TRUNCATE is not MVCC-safe either).
+        freeze=True,
     )
     for name, definition in constraints:
         cursor.execute(f'ALTER TABLE accounts_clustermember ADD CONSTRAINT "{name}" {definition}')
