@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection, transaction
-from scipy.sparse import coo_matrix
+from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from .models import CLUSTERING_STRENGTHS, effective_weights
@@ -95,7 +95,14 @@ def _read_int8(cursor, sql: str, params: dict | None, columns: int) -> list[np.n
     return [values[:, i].copy() for i in range(columns)]
 
 
-def _copy_in_int8(cursor, table: str, columns: Iterable[np.ndarray]) -> None:
+def _copy_in_int8(
+    cursor, table: str, columns: Iterable[np.ndarray], *, freeze: bool = False
+) -> None:
+    """COPY rows of 8-byte columns into `table` (a name, optionally with a column list) in
+    PostgreSQL's binary format, built by numpy in one buffer. Besides bigint, a column may be a
+    timestamptz given as microseconds since 2000-01-01 UTC (its binary form is the same int8).
+    `freeze` (only for a table truncated earlier in the same transaction) writes the rows
+    frozen and marks their pages all-visible."""
     columns = list(columns)
     count = len(columns[0]) if columns else 0
     dtype = [("n", ">i2")]
@@ -106,7 +113,8 @@ def _copy_in_int8(cursor, table: str, columns: Iterable[np.ndarray]) -> None:
     for i, column in enumerate(columns):
         rows[f"l{i}"] = 8
         rows[f"c{i}"] = column
-    with cursor.copy(f"COPY {table} FROM STDIN (FORMAT binary)") as copy:
+    options = "FORMAT binary, FREEZE" if freeze else "FORMAT binary"
+    with cursor.copy(f"COPY {table} FROM STDIN ({options})") as copy:
         copy.write(_PGCOPY_HEADER + rows.tobytes() + _PGCOPY_TRAILER)
 
 
@@ -140,8 +148,10 @@ def components(account_ids: np.ndarray, left: np.ndarray, right: np.ndarray) -> 
     u, v = _positions(account_ids, left), _positions(account_ids, right)
     known = (u >= 0) & (v >= 0)
     u, v = u[known], v[known]
-    graph = coo_matrix((np.ones(len(u), dtype=np.int8), (u, v)), shape=(n, n)).tocsr()
-    _, labels = connected_components(graph, directed=False)
+    graph = csr_matrix((np.ones(len(u), dtype=np.int8), (u, v)), shape=(n, n))
+    # Weak components of the directed graph are the components of the undirected one, without
+    # first adding the transpose to the matrix.
+    _, labels = connected_components(graph, directed=True, connection="weak")
     return labels.astype(np.int64)
 
 
@@ -208,14 +218,35 @@ def _lock_transaction() -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLUSTER_LOCK])
 
 
+_PG_EPOCH_US = "(extract(epoch FROM {0}) * 1000000)::int8 - 946684800000000"
+
+
 def _rewrite_memberships(
     cursor, account_ids: np.ndarray, cluster_of_account: np.ndarray, old: np.ndarray
 ) -> None:
     """Replace the whole membership table the way a bulk load does: drop its constraints and
-    indexes, TRUNCATE, COPY, and build them again, each in one pass. Inserting row by row into
-    a unique index costs several times more than building it once. All of it happens in one
+    indexes, TRUNCATE, COPY the rows straight in, and build the constraints and indexes again,
+    each in one pass. Inserting row by row into a unique index, with a foreign-key check per
+    row, costs several times more than building and validating once. All of it happens in one
     transaction, so no committed state ever lacks the one-cluster-per-account key; readers wait
     on the table lock for the moment it takes."""
+    # An account that stays in its cluster keeps the date it joined it; the others join now.
+    # (The memberships cannot change between the read and this write: every writer holds the
+    # cluster lock.)
+    cursor.execute(f"SELECT {_PG_EPOCH_US.format('now()')}")
+    since = np.full(len(account_ids), cursor.fetchone()[0], dtype=np.int64)
+    stayed = cluster_of_account == old
+    if stayed.any():
+        kept_ids, kept_since = _read_int8(
+            cursor,
+            f"SELECT account_id, {_PG_EPOCH_US.format('since')} FROM accounts_clustermember",
+            None,
+            2,
+        )
+        at = _positions(account_ids, kept_ids)
+        keep = at >= 0
+        at, kept_since = at[keep], kept_since[keep]
+        since[at[stayed[at]]] = kept_since[stayed[at]]
     # Django's foreign keys are deferred; ALTER TABLE refuses to run with checks pending.
     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     cursor.execute(
@@ -229,30 +260,21 @@ def _rewrite_memberships(
         "WHERE conrelid = 'accounts_clustermember'::regclass)"
     )
     indexes = cursor.fetchall()
-    # Keep the date an account joined its cluster when it stays in it.
-    cursor.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS member_since (account_id bigint, since timestamptz) "
-        "ON COMMIT DROP; TRUNCATE member_since; INSERT INTO member_since "
-        "SELECT account_id, since FROM accounts_clustermember"
-    )
     for name, _ in constraints:
         cursor.execute(f'ALTER TABLE accounts_clustermember DROP CONSTRAINT "{name}"')
     for name, _ in indexes:
         cursor.execute(f'DROP INDEX "{name}"')
     cursor.execute("TRUNCATE accounts_clustermember")
-    _copy_in_int8(cursor, "cluster_moves", [account_ids, cluster_of_account])
-    cursor.execute(
-        "INSERT INTO accounts_clustermember (account_id, cluster_id, since) "
-        "SELECT m.account_id, m.cluster_id, now() FROM cluster_moves m"
+    _copy_in_int8(
+        cursor,
+        "accounts_clustermember (account_id, cluster_id, since)",
+        [account_ids, cluster_of_account, since],
+        # Frozen, all-visible pages: the foreign-key validation below and the next reads skip
+        # the per-row visibility checks, and vacuum has nothing left to do. Sessions wait on
+        # TRUNCATE's lock until this commits; one whose snapshot is older then sees the new
+        # rows, as it would after the TRUNCATE alone (TRUNCATE is not MVCC-safe either).
+        freeze=True,
     )
-    stayed = cluster_of_account == old
-    if stayed.any():
-        _copy_in_int8(cursor, "cluster_stayed", [account_ids[stayed]])
-        cursor.execute(
-            "UPDATE accounts_clustermember c SET since = s.since FROM member_since s "
-            "JOIN cluster_stayed t ON t.account_id = s.account_id "
-            "WHERE c.account_id = s.account_id"
-        )
     for name, definition in constraints:
         cursor.execute(f'ALTER TABLE accounts_clustermember ADD CONSTRAINT "{name}" {definition}')
     for _, definition in indexes:
@@ -272,21 +294,20 @@ def _write(
     assigned, dissolved = match_clusters(labels, old)
     new_components = np.flatnonzero(assigned == -1)
     if len(new_components):
-        cursor.execute(
+        (assigned[new_components],) = _read_int8(
+            cursor,
             "SELECT nextval(pg_get_serial_sequence('accounts_cluster', 'id')) "
-            "FROM generate_series(1, %s)",
-            [len(new_components)],
+            "FROM generate_series(1, %(count)s)",
+            {"count": len(new_components)},
+            1,
         )
-        fresh = np.array([row[0] for row in cursor.fetchall()], dtype=np.int64)
-        assigned[new_components] = fresh
     cluster_of_account = assigned[labels]
     sizes = np.bincount(labels, minlength=len(assigned))
 
     cursor.execute(
         "CREATE TEMP TABLE IF NOT EXISTS cluster_sizes (id bigint, size bigint) ON COMMIT DROP; "
         "CREATE TEMP TABLE IF NOT EXISTS cluster_moves (account_id bigint, cluster_id bigint) "
-        "ON COMMIT DROP; CREATE TEMP TABLE IF NOT EXISTS cluster_stayed (account_id bigint) "
-        "ON COMMIT DROP; TRUNCATE cluster_sizes, cluster_moves, cluster_stayed"
+        "ON COMMIT DROP; TRUNCATE cluster_sizes, cluster_moves"
     )
     _copy_in_int8(cursor, "cluster_sizes", [assigned, sizes])
     cursor.execute(
@@ -351,6 +372,14 @@ def cluster_recompute_all(*, progress: Progress = _noop) -> ClusterResult:
         progress(65, "writing clusters")
         with transaction.atomic(), connection.cursor() as wrapper:
             cursor = wrapper.cursor
+            if outermost:
+                # Memberships are derived data: a recompute rebuilds them from the attributes.
+                # So this commit need not wait for its WAL to reach the disk; a crash in that
+                # instant loses only this recompute (the previous clusters stay), never
+                # anything else, and the next synchronous commit flushes it anyway.
+                cursor.execute("SET LOCAL synchronous_commit = off")
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
             _write(cursor, account_ids, labels, old, result, whole_table=True)
             # Memberships of accounts deleted meanwhile went with them; so may whole clusters.
             cursor.execute(
