@@ -204,6 +204,18 @@ def link_params() -> dict[str, list]:
     return {"types": [w.type for w in linking], "limits": [w.hub_threshold for w in linking]}
 
 
+def clusters_lock(cursor, cluster_ids: Iterable[int]) -> None:
+    """Take the transaction-level lock of these clusters, in stripe order so that two holders
+    never wait on each other in a cycle. Held until the transaction ends."""
+    stripes = sorted({int(c) % CLUSTER_LOCK_STRIPES for c in cluster_ids})
+    if stripes:
+        cursor.execute(
+            "SELECT count(pg_advisory_xact_lock(%s, k)) FROM "
+            "(SELECT k FROM unnest(%s::int[]) AS k ORDER BY k) AS ordered",
+            [CLUSTER_STRIPE_LOCK, stripes],
+        )
+
+
 def _lock_session() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_lock(%s)", [CLUSTER_LOCK])
@@ -217,18 +229,6 @@ def _unlock_session() -> None:
 def _lock_transaction() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLUSTER_LOCK])
-
-
-def clusters_lock(cursor, cluster_ids: Iterable[int]) -> None:
-    """Take the transaction-level lock of these clusters, in stripe order so that two holders
-    never wait on each other in a cycle. Held until the transaction ends."""
-    stripes = sorted({int(c) % CLUSTER_LOCK_STRIPES for c in cluster_ids})
-    if stripes:
-        cursor.execute(
-            "SELECT count(pg_advisory_xact_lock(%s, k)) FROM "
-            "(SELECT k FROM unnest(%s::int[]) AS k ORDER BY k) AS ordered",
-            [CLUSTER_STRIPE_LOCK, stripes],
-        )
 
 
 def _rewrite_memberships(
@@ -304,10 +304,6 @@ def _write(
         assigned[new_components] = fresh
     cluster_of_account = assigned[labels]
     sizes = np.bincount(labels, minlength=len(assigned))
-    changed = cluster_of_account != old
-    # Whoever acts on a cluster that loses or gains members finishes first (see clusters_lock).
-    touched = np.concatenate([old[changed], cluster_of_account[changed]])
-    clusters_lock(cursor, np.unique(touched[touched >= 0]).tolist())
 
     cursor.execute(
         "CREATE TEMP TABLE IF NOT EXISTS cluster_sizes (id bigint, size bigint) ON COMMIT DROP; "
@@ -323,6 +319,10 @@ def _write(
         "dissolved_at = NULL, merged_into_id = NULL "
         "WHERE accounts_cluster.size <> excluded.size OR accounts_cluster.dissolved_at IS NOT NULL"
     )
+    changed = cluster_of_account != old
+    # Whoever acts on a cluster that loses or gains members finishes first (see clusters_lock).
+    touched = np.concatenate([old[changed], cluster_of_account[changed]])
+    clusters_lock(cursor, np.unique(touched[touched >= 0]).tolist())
     if whole_table and changed.sum() > REWRITE_FRACTION * len(account_ids):
         _rewrite_memberships(cursor, account_ids, cluster_of_account, old)
     else:
