@@ -11,6 +11,11 @@ Both the full recompute and the incremental update run the same three steps:
 All writers of clusters hold one advisory lock, so an incremental update never interleaves with
 another one or with a full recompute; the primary key of ClusterMember (the account) makes "one
 cluster per account" hold whatever happens.
+
+Readers that act on a cluster as a whole (routing a signal into the open case of its cluster)
+hold `clusters_lock` on the clusters they read; a writer takes the same lock on every cluster it
+changes before it writes. So what a holder read about its clusters' members stays true until it
+commits, and a writer merging two clusters waits for whoever is acting on either.
 """
 
 from collections.abc import Callable, Iterable
@@ -24,6 +29,12 @@ from scipy.sparse.csgraph import connected_components
 from .models import CLUSTERING_STRENGTHS, effective_weights
 
 CLUSTER_LOCK = 0x51A8_0004  # advisory lock key: "someone is writing clusters"
+# First key of the two-key advisory lock "cluster N is being acted on"; the second key is the
+# cluster id folded into a fixed number of stripes, so that a full recompute changing every
+# cluster takes a bounded number of locks (PostgreSQL's lock table is small). Two clusters of one
+# stripe only wait for each other needlessly.
+CLUSTER_STRIPE_LOCK = 0x51A9
+CLUSTER_LOCK_STRIPES = 1024
 REWRITE_FRACTION = 0.2  # a full recompute moving more accounts than this rewrites the table
 
 # Linking values: of a strong or medium type, held by 2 to hub_threshold accounts. Types and
@@ -203,6 +214,18 @@ def link_params() -> dict[str, list]:
     return {"types": [w.type for w in linking], "limits": [w.hub_threshold for w in linking]}
 
 
+def clusters_lock(cursor, cluster_ids: Iterable[int]) -> None:
+    """Take the transaction-level lock of these clusters, in stripe order so that two holders
+    never wait on each other in a cycle. Held until the transaction ends."""
+    stripes = sorted({int(c) % CLUSTER_LOCK_STRIPES for c in cluster_ids})
+    if stripes:
+        cursor.execute(
+            "SELECT count(pg_advisory_xact_lock(%s, k)) FROM "
+            "(SELECT k FROM unnest(%s::int[]) AS k ORDER BY k) AS ordered",
+            [CLUSTER_STRIPE_LOCK, stripes],
+        )
+
+
 def _lock_session() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_lock(%s)", [CLUSTER_LOCK])
@@ -318,6 +341,9 @@ def _write(
         "WHERE accounts_cluster.size <> excluded.size OR accounts_cluster.dissolved_at IS NOT NULL"
     )
     changed = cluster_of_account != old
+    # Whoever acts on a cluster that loses or gains members finishes first (see clusters_lock).
+    touched = np.concatenate([old[changed], cluster_of_account[changed]])
+    clusters_lock(cursor, np.unique(touched[touched >= 0]).tolist())
     if whole_table and changed.sum() > REWRITE_FRACTION * len(account_ids):
         _rewrite_memberships(cursor, account_ids, cluster_of_account, old)
     else:

@@ -103,10 +103,21 @@ def cleanup(cursor, detector_ids: list[int], account_prefixes: list[str]) -> Non
             "(SELECT id FROM accounts_account WHERE external_id LIKE %s)",
             [prefix + "%"],
         )
+        # Routing clusters the accounts it sees; Django's cascade is not the database's.
+        cursor.execute(
+            "DELETE FROM accounts_clustermember WHERE account_id IN "
+            "(SELECT id FROM accounts_account WHERE external_id LIKE %s)",
+            [prefix + "%"],
+        )
         cursor.execute("DELETE FROM accounts_account WHERE external_id LIKE %s", [prefix + "%"])
     for table in ("detection_feedpoll", "detection_rejectedsignal", "detection_detectorfeedstate"):
         cursor.execute(f"DELETE FROM {table} WHERE detector_id = ANY(%s)", [detector_ids])
     cursor.execute("DELETE FROM detection_detector WHERE id = ANY(%s)", [detector_ids])
+    cursor.execute(
+        "UPDATE accounts_cluster c SET size = 0, dissolved_at = now(), updated_at = now() "
+        "WHERE c.dissolved_at IS NULL AND NOT EXISTS "
+        "(SELECT 1 FROM accounts_clustermember m WHERE m.cluster_id = c.id)"
+    )
 
 
 def start_worker(*, concurrency: int = 2, pool: str = "prefork", env: dict | None = None):

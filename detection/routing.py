@@ -5,27 +5,33 @@ of its accounts' cluster, or opens one. A weak signal joins an open case of its 
 is one; otherwise it waits on its accounts until the weak signals waiting in the cluster add up
 to the threshold score, and then they open a case together.
 
+Clusters are the accounts app's persistent ones (accounts.clustering): routing first brings the
+clusters of the accounts its signals introduced up to date, then reads ClusterMember.
+
 Signals are routed set-wise: one routing run takes many signals, groups them by cluster, and
-handles each cluster in one short transaction under an advisory lock keyed on the cluster. The
-lock is what makes two strong signals of one cluster, routed at the same moment by two workers,
-end up in one case: the second waits, then finds the case the first opened."""
+handles them in one short transaction holding the lock of every cluster involved
+(accounts.clustering.clusters_lock). The lock is what makes two strong signals of one cluster,
+routed at the same moment by two workers, end up in one case: the second waits, then finds the
+case the first opened. Cluster ids change when clusters merge, so after taking the locks the run
+reads its accounts' clusters again and starts over if they moved; once it holds them they
+cannot move, since a writer of clusters takes the same locks."""
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.clustering import cluster_update_for_accounts, clusters_lock
 from accounts.models import CaseAccountRole
 from cases import audit
 from cases.models import SEVERITY_RANK, Case, CaseEvent
 from cases.services import case_create
 
-from .clusters import account_clusters
 from .models import RoutingSettings, SignalKind
 
 ROUTING_ACTOR = "routing"
-_LOCK_NAMESPACE = 0x5147  # first key of the two-key advisory lock: "routing of cluster N"
+ATTEMPTS = 20  # runs whose clusters moved under them before routing gives up (the sweep retries)
 SEVERITY_WEIGHT = {"low": 1, "medium": 2, "high": 4, "critical": 8}
 
 
@@ -60,36 +66,67 @@ class _Signal:
     severity: str
     confidence: int
     account_ids: list[int]
+    unclustered: list[int] = field(default_factory=list)
 
 
 def _load(signal_ids: list[int]) -> list[_Signal]:
+    """The unrouted signals among these, each with its accounts and, among them, those whose
+    cluster may be out of date: never clustered, or holding an attribute first seen when this
+    signal arrived or later. Ingestion stores a signal, its new accounts and their new attributes
+    in one transaction stamped with one now(), so that is "the accounts or attributes this signal
+    brought"; an attribute a later batch brought is picked up by that batch's signals."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT s.id, s.external_id, s.kind, s.severity, s.confidence, "
-            "COALESCE(array_agg(sa.account_id) FILTER (WHERE sa.account_id IS NOT NULL), '{}') "
-            "FROM detection_signal s LEFT JOIN detection_signalaccount sa ON sa.signal_id = s.id "
-            "WHERE s.id = ANY(%s) GROUP BY s.id HAVING bool_and(s.routed_at IS NULL) "
-            "ORDER BY s.id",
+            "SELECT x.id, x.external_id, x.kind, x.severity, x.confidence, "
+            "COALESCE(array_agg(x.account_id) FILTER (WHERE x.account_id IS NOT NULL), '{}'), "
+            "COALESCE(array_agg(x.account_id) FILTER (WHERE x.stale), '{}') FROM ("
+            "  SELECT s.id, s.external_id, s.kind, s.severity, s.confidence, s.routed_at, "
+            "  sa.account_id, sa.account_id IS NOT NULL AND ("
+            "    NOT EXISTS (SELECT 1 FROM accounts_clustermember m "
+            "                WHERE m.account_id = sa.account_id) "
+            "    OR EXISTS (SELECT 1 FROM accounts_accountattribute a "
+            "               WHERE a.account_id = sa.account_id "
+            "               AND a.first_seen_at >= s.received_at)) AS stale "
+            "  FROM detection_signal s "
+            "  LEFT JOIN detection_signalaccount sa ON sa.signal_id = s.id "
+            "  WHERE s.id = ANY(%s)) AS x "
+            "GROUP BY x.id, x.external_id, x.kind, x.severity, x.confidence "
+            "HAVING bool_and(x.routed_at IS NULL) ORDER BY x.id",
             [list(signal_ids)],
         )
         return [_Signal(*row) for row in cursor.fetchall()]
 
 
-def _groups(signals: list[_Signal]) -> list[tuple[frozenset[int], list[_Signal]]]:
-    """Signals grouped by cluster; a signal naming accounts of two clusters joins them."""
-    clusters = account_clusters({a for s in signals for a in s.account_ids})
-    cluster_of = {a: i for i, members in enumerate(clusters) for a in members}
-    parent = list(range(len(clusters)))
+def _memberships(account_ids: set[int]) -> dict[int, int]:
+    """The cluster of each of these accounts that has one."""
+    if not account_ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT account_id, cluster_id FROM accounts_clustermember WHERE account_id = ANY(%s)",
+            [sorted(account_ids)],
+        )
+        return dict(cursor.fetchall())
 
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+
+def _groups(
+    signals: list[_Signal], cluster_of: dict[int, int]
+) -> list[tuple[frozenset[int], list[_Signal]]]:
+    """Signals grouped by the clusters of their accounts: a signal naming accounts of two
+    clusters routes them together, so that one case serves both. Each group is given with its
+    cluster ids."""
+    parent: dict[int, int] = {}
+
+    def find(c: int) -> int:
+        parent.setdefault(c, c)
+        while parent[c] != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
 
     for signal in signals:
         ids = [cluster_of[a] for a in signal.account_ids]
-        for other in ids[1:]:
+        for other in ids:
             parent[find(other)] = find(ids[0])
     grouped: dict[int, tuple[set[int], list[_Signal]]] = {}
     lone: list[tuple[frozenset[int], list[_Signal]]] = []
@@ -97,14 +134,10 @@ def _groups(signals: list[_Signal]) -> list[tuple[frozenset[int], list[_Signal]]
         if not signal.account_ids:
             lone.append((frozenset(), [signal]))
             continue
-        root = find(cluster_of[signal.account_ids[0]])
-        accounts, members = grouped.setdefault(root, (set(), []))
+        clusters, members = grouped.setdefault(find(cluster_of[signal.account_ids[0]]), (set(), []))
+        clusters.update(cluster_of[a] for a in signal.account_ids)
         members.append(signal)
-    for i, members in enumerate(clusters):
-        root = find(i)
-        if root in grouped:
-            grouped[root][0].update(members)
-    return [(frozenset(a), m) for a, m in grouped.values()] + lone
+    return [(frozenset(c), m) for c, m in grouped.values()] + lone
 
 
 def _open_cases_linking(account_ids: set[int]) -> dict[int, int]:
@@ -123,34 +156,57 @@ def _open_cases_linking(account_ids: set[int]) -> dict[int, int]:
         return dict(cursor.fetchall())
 
 
+def _by_group(groups: list[frozenset[int]]) -> tuple[list[int], list[int]]:
+    """(group index, cluster id) pairs as two arrays, for unnest."""
+    pairs = [(g, c) for g, clusters in enumerate(groups) for c in sorted(clusters)]
+    return [g for g, _ in pairs], [c for _, c in pairs]
+
+
 def _open_cases_of(groups: list[frozenset[int]]) -> dict[int, int]:
-    """For each group (by index), the oldest open case linking any of its accounts."""
-    pairs = [(g, a) for g, accounts in enumerate(groups) for a in accounts]
-    if not pairs:
+    """For each group of clusters (by index), the oldest open case linking any of their
+    members."""
+    indexes, clusters = _by_group(groups)
+    if not indexes:
         return {}
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT DISTINCT ON (f.g) f.g, c.id FROM unnest(%s::int[], %s::bigint[]) AS f(g, a) "
-            "JOIN accounts_caseaccount ca ON ca.account_id = f.a "
+            "SELECT DISTINCT ON (f.g) f.g, c.id FROM unnest(%s::int[], %s::bigint[]) AS f(g, k) "
+            "JOIN accounts_clustermember m ON m.cluster_id = f.k "
+            "JOIN accounts_caseaccount ca ON ca.account_id = m.account_id "
             "JOIN cases_case c ON c.id = ca.case_id "
             "WHERE c.state <> 'closed' ORDER BY f.g, c.created_at, c.id",
-            [[g for g, _ in pairs], [a for _, a in pairs]],
+            [indexes, clusters],
         )
         return dict(cursor.fetchall())
 
 
-def _waiting_weak(accounts: frozenset[int], exclude: set[int]) -> list[_Signal]:
+def _waiting_weak(groups: dict[int, frozenset[int]]) -> dict[int, list[_Signal]]:
+    """For each group of clusters (by index), the routed weak signals waiting on its members
+    without a case. A signal naming members of two groups waits in the first only."""
+    indexes, clusters = _by_group([groups[g] for g in sorted(groups)])
+    if not indexes:
+        return {}
+    back = sorted(groups)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT s.id, s.external_id, s.kind, s.severity, s.confidence, "
-            "array_agg(sa2.account_id) FROM detection_signal s "
-            "JOIN detection_signalaccount sa2 ON sa2.signal_id = s.id "
-            "WHERE s.id IN (SELECT sa.signal_id FROM unnest(%s::bigint[]) AS f(id) "
-            "               JOIN detection_signalaccount sa ON sa.account_id = f.id) "
-            "AND s.case_id IS NULL AND s.routed_at IS NOT NULL GROUP BY s.id",
-            [list(accounts)],
+            "WITH w AS (SELECT DISTINCT ON (sa.signal_id) f.g, sa.signal_id "
+            "  FROM unnest(%s::int[], %s::bigint[]) AS f(g, k) "
+            "  JOIN accounts_clustermember m ON m.cluster_id = f.k "
+            "  JOIN detection_signalaccount sa ON sa.account_id = m.account_id "
+            "  JOIN detection_signal s ON s.id = sa.signal_id "
+            "  WHERE s.case_id IS NULL AND s.routed_at IS NOT NULL "
+            "  ORDER BY sa.signal_id, f.g) "
+            "SELECT w.g, s.id, s.external_id, s.kind, s.severity, s.confidence, "
+            "array_agg(sa.account_id ORDER BY sa.account_id) FROM w "
+            "JOIN detection_signal s ON s.id = w.signal_id "
+            "JOIN detection_signalaccount sa ON sa.signal_id = s.id "
+            "GROUP BY w.g, s.id ORDER BY s.id",
+            [indexes, clusters],
         )
-        return [_Signal(*row) for row in cursor.fetchall() if row[0] not in exclude]
+        waiting: dict[int, list[_Signal]] = {}
+        for g, *row in cursor.fetchall():
+            waiting.setdefault(back[g], []).append(_Signal(*row))
+        return waiting
 
 
 def _open_case(signals: list[_Signal], *, why: str) -> Case:
@@ -258,22 +314,24 @@ def _attach_events(data_by_case: dict[int, dict]) -> None:
     CaseEvent.objects.bulk_create(events)
 
 
+class _ClustersMoved(Exception):
+    """The accounts' clusters changed between reading them and locking them."""
+
+
 @transaction.atomic
 def _route_groups(
     groups: list[tuple[frozenset[int], list[_Signal]]],
+    cluster_of: dict[int, int],
     rules: Thresholds,
     direct: list[tuple[int, _Signal]],
 ) -> int:
-    keys = sorted(
-        {min(accounts) if accounts else -min(s.id for s in members) for accounts, members in groups}
-    )
     with connection.cursor() as cursor:
-        # Cluster locks, taken in key order so two routers never wait on each other in a cycle.
-        cursor.execute(
-            "SELECT count(pg_advisory_xact_lock(%s::int, (k %% 2147483647)::int)) FROM "
-            "(SELECT k FROM unnest(%s::bigint[]) AS k ORDER BY k) AS ordered",
-            [_LOCK_NAMESPACE, keys],
-        )
+        clusters_lock(cursor, set(cluster_of.values()))
+    # A merge may have committed between the read and the lock: the ids read may then be the
+    # wrong locks (a dissolved cluster's). Once the locks are held, nothing moves these accounts.
+    if _memberships(set(cluster_of)) != cluster_of:
+        raise _ClustersMoved
+    with connection.cursor() as cursor:
         # routed_at is tested here, not in WHERE: with it there the planner may scan the whole
         # partial index of unrouted signals, which is large exactly when routing falls behind.
         cursor.execute(
@@ -283,9 +341,12 @@ def _route_groups(
         )
         still = {row[0] for row in cursor.fetchall() if row[1]}
     direct = [(case_id, s) for case_id, s in direct if s.id in still]
-    groups = [(a, [s for s in m if s.id in still]) for a, m in groups]
-    groups = [(a, m) for a, m in groups if m]
-    open_cases = _open_cases_of([a for a, _ in groups])
+    groups = [(c, [s for s in m if s.id in still]) for c, m in groups]
+    groups = [(c, m) for c, m in groups if m]
+    open_cases = _open_cases_of([c for c, _ in groups])
+    pending = _waiting_weak(
+        {i: clusters for i, (clusters, _) in enumerate(groups) if i not in open_cases}
+    )
     attach: dict[int, tuple[list[_Signal], str]] = {}
     waiting: list[_Signal] = []
 
@@ -296,18 +357,18 @@ def _route_groups(
     for case_id, signal in direct:
         add(case_id, [signal], "open case of the cluster")
 
-    for index, (accounts, signals) in enumerate(groups):
+    for index, (clusters, signals) in enumerate(groups):
         if index in open_cases:
             add(open_cases[index], signals, "open case of the cluster")
             continue
         strong = [s for s in signals if rules.is_strong(s.severity, s.confidence)]
-        pending = _waiting_weak(accounts, {s.id for s in signals}) if accounts else []
+        before = pending.get(index, [])
         if strong:
-            add(_open_case(strong, why="strong signal").pk, signals + pending, "strong signal")
+            add(_open_case(strong, why="strong signal").pk, signals + before, "strong signal")
             continue
-        total = sum(signal_score(s.severity, s.confidence) for s in signals + pending)
-        if accounts and total >= rules.weak_case_score:
-            everything = signals + pending
+        total = sum(signal_score(s.severity, s.confidence) for s in signals + before)
+        if clusters and total >= rules.weak_case_score:
+            everything = signals + before
             case = _open_case(everything, why=f"weak signals scored {total:.1f}")
             add(case.pk, everything, f"weak signals crossed {rules.weak_case_score:g}")
         else:
@@ -324,12 +385,19 @@ def _route_groups(
 
 
 def signals_route(*, signal_ids: list[int]) -> int:
-    """Route the given signals that nobody routed yet; returns how many this run routed."""
+    """Route the given signals that nobody routed yet; returns how many this run routed.
+
+    Not to be called inside a transaction that other routers must see: the cluster update and
+    the routing each commit on their own, and the routing takes cluster locks only after the
+    cluster writer's lock is let go, never the other way round."""
     signals = _load(signal_ids)
     if not signals:
         return 0
+    stale = {a for s in signals for a in s.unclustered}
+    if stale:
+        cluster_update_for_accounts(stale)
     # Most signals of a running campaign name accounts already linked to its open case: they
-    # join it without the cluster search, which only the others need.
+    # join it without looking at clusters, which only the others need.
     linked = _open_cases_linking({a for s in signals for a in s.account_ids})
     direct, rest = [], []
     for signal in signals:
@@ -338,7 +406,20 @@ def signals_route(*, signal_ids: list[int]) -> int:
             direct.append((min(cases), signal))
         else:
             rest.append(signal)
-    return _route_groups(_groups(rest) if rest else [], Thresholds.current(), direct)
+    rules = Thresholds.current()
+    accounts = {a for s in rest for a in s.account_ids}
+    for _ in range(ATTEMPTS):
+        cluster_of = _memberships(accounts)
+        if missing := accounts - cluster_of.keys():
+            # A full recompute that read the accounts before these were clustered rewrote
+            # the memberships without them.
+            cluster_update_for_accounts(missing)
+            continue
+        try:
+            return _route_groups(_groups(rest, cluster_of), cluster_of, rules, direct)
+        except _ClustersMoved:
+            continue
+    raise RuntimeError(f"clusters kept moving under routing for {ATTEMPTS} attempts")
 
 
 def signals_route_pending(*, limit: int = 10_000) -> int:

@@ -1,9 +1,8 @@
 """Routing strong and weak signals into cases."""
 
-from accounts.models import CaseAccount
+from accounts.models import AttributeWeight, CaseAccount
 from cases.audit import chain_verify
 from cases.models import Case
-from detection.clusters import account_clusters
 from detection.models import RoutingSettings, Signal
 from tests.helpers import force_state
 
@@ -56,20 +55,18 @@ def test_a_closed_case_is_not_joined(prada):
     assert Case.objects.count() == 2
 
 
-def test_a_hub_value_does_not_join_clusters(prada, settings):
-    settings.QUARRY_HUB_THRESHOLD = 3
+def test_a_hub_value_does_not_join_clusters(prada):
+    # The hub threshold is the accounts app's, per attribute type.
+    AttributeWeight.objects.update_or_create(
+        type="ip", defaults={"strength": "medium", "hub_threshold": 3}
+    )
     exit_ip = ("ip", "203.0.113.1")
     ingest(
         prada, *[item(10 + n, [(f"proxy-user-{n}", [exit_ip])], severity="low") for n in range(4)]
     )
-    clusters = account_clusters(
-        set(
-            Signal.objects.filter(external_id__in=["r-10", "r-11"]).values_list(
-                "accounts", flat=True
-            )
-        )
-    )
-    assert len(clusters) == 2
+    route(ingest(prada, item(20, [("proxy-user-0", [exit_ip])])))
+    route(ingest(prada, item(21, [("proxy-user-1", [exit_ip])])))
+    assert Case.objects.count() == 2
 
 
 def test_a_weak_signal_alone_opens_no_case(prada):
