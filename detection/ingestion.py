@@ -27,6 +27,8 @@ CREATED = "created"
 DUPLICATE = "duplicate"
 REJECTED = "rejected"
 
+# Staging tables live as long as the database connection. They are emptied at every commit; the
+# DELETEs cover a second batch within one transaction (a feed page, a test).
 _STAGE = """
 CREATE TEMP TABLE IF NOT EXISTS quarry_signal_in (
     external_id text, kind text, severity text, confidence int, observed_at timestamptz,
