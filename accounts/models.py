@@ -48,7 +48,10 @@ class Account(models.Model):
 
 
 class AccountAttribute(models.Model):
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="attributes")
+    # No index of its own: the unique (account, type, value) leads with it.
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="attributes", db_index=False
+    )
     type = models.CharField(max_length=30, choices=AttributeType.choices)
     value = models.CharField(max_length=500)
     first_seen_at = models.DateTimeField(auto_now_add=True)

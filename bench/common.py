@@ -19,7 +19,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(port: int, workers: int = 3) -> subprocess.Popen:
+def start_gunicorn(port: int, workers: int = 3, threads: int = 1) -> subprocess.Popen:
+    """Sync workers by default; with threads > 1 the gthread worker, which also keeps client
+    connections alive between requests."""
+    threaded = ["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -30,6 +33,7 @@ def start_gunicorn(port: int, workers: int = 3) -> subprocess.Popen:
             f"127.0.0.1:{port}",
             "--workers",
             str(workers),
+            *threaded,
             "--log-level",
             "warning",
             "--timeout",

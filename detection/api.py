@@ -6,6 +6,7 @@ is parsed here rather than by DRF's parsers: the HMAC check needs the raw bytes,
 
 import json
 
+import orjson
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
@@ -55,13 +56,29 @@ class DetectorAPIView(APIView):
         super().initial(request, *args, **kwargs)
 
 
+def _parse(body: bytes):
+    """orjson parses a batch several times faster than the standard library, but it refuses a
+    few things the standard library takes (lone surrogate escapes, integers beyond 64 bits);
+    for those the standard library decides, and its error messages are the ones reported.
+    NaN and Infinity are not JSON and PostgreSQL's jsonb refuses them: both parsers refuse them
+    here, for the whole body."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body, parse_constant=_not_json)
+
+
+def _not_json(name: str):
+    raise ValueError(f"{name} is not valid JSON")
+
+
 def _items_from_body(request, key: str) -> tuple[list, bool]:
     """The list of raw items, and whether the body was a single item."""
     content_type = request.content_type.split(";")[0].strip().lower()
     if content_type != "application/json":
         raise UnsupportedMediaType(content_type or "none")
     try:
-        body = json.loads(request.body)
+        body = _parse(request.body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ParseError(
             {"detail": f"Invalid JSON: {exc}", "errors": {"body": [str(exc)]}}

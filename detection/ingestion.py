@@ -1,13 +1,19 @@
 """Storing a batch of signals with set-based SQL.
 
-One transaction per batch: the accounts it names are upserted, the signals are copied into a
-temporary table and inserted with ON CONFLICT DO NOTHING, and the new signals are linked to
-their accounts by COPY. The unique constraint on (detector, external_id) is what makes
-re-sending harmless, including from eight threads at once; the RETURNING clause tells which
-items this request created and which someone had already stored.
+One transaction per batch, a fixed number of round trips whatever its size: the signals are
+copied into a temporary table and the ones this detector already sent are set aside; the
+accounts, attributes and account links the new signals name are copied into three more
+temporary tables; then three INSERT … SELECT … ON CONFLICT DO NOTHING statements store the
+accounts, their new attributes, and the signals with their links. The unique constraint on
+(detector, external_id) is what makes re-sending harmless, including from eight threads at once;
+the RETURNING clause tells which items this request created and which someone had already
+stored.
 
 Rows are always written in sorted key order so that two batches naming the same new accounts or
-signals wait for each other instead of deadlocking."""
+signals wait for each other instead of deadlocking.
+
+The commit is synchronous (PostgreSQL's default): the 201 a detector receives means its signals
+are on disk, which is what lets a detector that got an answer forget the batch."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,11 +27,68 @@ CREATED = "created"
 DUPLICATE = "duplicate"
 REJECTED = "rejected"
 
-_SIGNAL_STAGE = """
+# Staging tables live as long as the database connection. They are emptied at every commit; the
+# DELETEs cover a second batch within one transaction (a feed page, a test).
+_STAGE = """
 CREATE TEMP TABLE IF NOT EXISTS quarry_signal_in (
     external_id text, kind text, severity text, confidence int, observed_at timestamptz,
     summary text, observables jsonb, payload jsonb
-) ON COMMIT DELETE ROWS
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS quarry_account_in (
+    external_id text, name text, email text, organisation text, country text,
+    signup_at timestamptz, id bigint
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS quarry_attribute_in (
+    account text, type text, value text
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS quarry_link_in (signal text, account text) ON COMMIT DELETE ROWS;
+DELETE FROM quarry_signal_in; DELETE FROM quarry_account_in;
+DELETE FROM quarry_attribute_in; DELETE FROM quarry_link_in
+"""
+
+# A conflicting row costs one probe of the unique index (ON CONFLICT checks its arbiter index
+# before writing anything), so known accounts and attributes need no separate anti-join.
+_ACCOUNTS_INSERT = """
+INSERT INTO accounts_account (external_id, name, email, organisation, country, signup_at,
+    platform_status, first_seen_at)
+SELECT external_id, name, email, organisation, country, signup_at, 'active', now()
+FROM quarry_account_in ORDER BY external_id
+ON CONFLICT (external_id) DO NOTHING
+"""
+
+# A new statement: it sees the accounts another batch committed while this one waited on them.
+# One index probe per account named (a subquery, whatever the planner thinks of the temporary
+# table's size), so that nothing below joins on the account table itself.
+_ACCOUNT_IDS = """
+UPDATE quarry_account_in t
+SET id = (SELECT a.id FROM accounts_account a WHERE a.external_id = t.external_id)
+"""
+
+_ATTRIBUTES_INSERT = """
+INSERT INTO accounts_accountattribute (account_id, type, value, first_seen_at)
+SELECT a.id, t.type, t.value, now()
+FROM quarry_attribute_in t JOIN quarry_account_in a ON a.external_id = t.account
+ORDER BY a.id, t.type, t.value
+ON CONFLICT (account_id, type, value) DO NOTHING
+"""
+
+_SIGNALS_INSERT = """
+WITH created AS (
+    INSERT INTO detection_signal (detector_id, external_id, kind, severity, confidence,
+        observed_at, received_at, summary, observables, payload)
+    SELECT %s, external_id, kind, severity, confidence, observed_at, now(), summary,
+        observables, payload
+    FROM quarry_signal_in ORDER BY external_id
+    ON CONFLICT (detector_id, external_id) DO NOTHING
+    RETURNING external_id, id
+), linked AS (
+    INSERT INTO detection_signalaccount (signal_id, account_id)
+    SELECT c.id, a.id
+    FROM created c
+    JOIN quarry_link_in l ON l.signal = c.external_id
+    JOIN quarry_account_in a ON a.external_id = l.account
+)
+SELECT external_id, id FROM created
 """
 
 
@@ -41,74 +104,6 @@ class IngestResult:
     @property
     def duplicates(self) -> int:
         return self.statuses.count(DUPLICATE)
-
-
-def _existing(detector_id: int, external_ids: list[str]) -> set[str]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT external_id FROM detection_signal "
-            "WHERE detector_id = %s AND external_id = ANY(%s)",
-            [detector_id, external_ids],
-        )
-        return {row[0] for row in cursor.fetchall()}
-
-
-def accounts_upsert(accounts: dict[str, AccountIn]) -> dict[str, int]:
-    """Create the accounts not seen before (profile fields are taken from their first
-    sighting), add any new attributes, and return the id of every account named.
-
-    Known accounts and attributes are looked up first and only the new ones are inserted: most
-    signals name accounts already on file, and a lookup costs far less than an insert that
-    conflicts (which still checks every index and foreign key)."""
-    if not accounts:
-        return {}
-    ordered = sorted(accounts)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT external_id, id FROM accounts_account WHERE external_id = ANY(%s)", [ordered]
-        )
-        ids = dict(cursor.fetchall())
-        missing = [accounts[e] for e in ordered if e not in ids]
-        if missing:
-            cursor.execute(
-                "INSERT INTO accounts_account (external_id, name, email, organisation, country, "
-                "signup_at, platform_status, first_seen_at) "
-                "SELECT e, n, m, o, c, s, 'active', now() "
-                "FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], "
-                "%s::timestamptz[]) AS t(e, n, m, o, c, s) "
-                "ORDER BY e ON CONFLICT (external_id) DO NOTHING",
-                [
-                    [a.external_id for a in missing],
-                    [a.name for a in missing],
-                    [a.email for a in missing],
-                    [a.organisation for a in missing],
-                    [a.country for a in missing],
-                    [a.signup_at for a in missing],
-                ],
-            )
-            # A new statement sees accounts another batch committed while we waited on them.
-            cursor.execute(
-                "SELECT external_id, id FROM accounts_account WHERE external_id = ANY(%s)",
-                [[a.external_id for a in missing]],
-            )
-            ids.update(cursor.fetchall())
-        wanted = {(ids[e], t, v) for e in ordered for t, v in accounts[e].attributes}
-        if not wanted:
-            return ids
-        cursor.execute(
-            "SELECT account_id, type, value FROM accounts_accountattribute "
-            "WHERE account_id = ANY(%s)",
-            [sorted({a for a, _, _ in wanted})],
-        )
-        new = sorted(wanted - set(cursor.fetchall()))
-        if new:
-            cursor.execute(
-                "INSERT INTO accounts_accountattribute (account_id, type, value, first_seen_at) "
-                "SELECT a, t, v, now() FROM unnest(%s::bigint[], %s::text[], %s::text[]) "
-                "AS x(a, t, v) ORDER BY a, t, v ON CONFLICT DO NOTHING",
-                [[a for a, _, _ in new], [t for _, t, _ in new], [v for _, _, v in new]],
-            )
-    return ids
 
 
 def _merge_accounts(signals: list[SignalIn]) -> dict[str, AccountIn]:
@@ -140,21 +135,15 @@ def signal_ingest_batch(*, detector: Detector, signals: list[SignalIn]) -> Inges
         first.setdefault(signal.external_id, index)
     if not first:
         return IngestResult(statuses)
-    # Re-sends are common (retries, replays): skip known ids before touching accounts.
-    known = _existing(detector.pk, list(first))
-    fresh = sorted(
-        (signals[i] for e, i in first.items() if e not in known), key=lambda s: s.external_id
-    )
-    if not fresh:
-        return IngestResult(statuses)
-    account_ids = accounts_upsert(_merge_accounts(fresh))
+    unique = [signals[i] for i in first.values()]
     with connection.cursor() as cursor:
-        cursor.execute(_SIGNAL_STAGE)
-        with cursor.cursor.copy(
+        cursor.execute(_STAGE)
+        raw = cursor.cursor
+        with raw.copy(
             "COPY quarry_signal_in (external_id, kind, severity, confidence, observed_at, "
             "summary, observables, payload) FROM STDIN"
         ) as copy:
-            for s in fresh:
+            for s in unique:
                 copy.write_row(
                     (
                         s.external_id,
@@ -167,28 +156,40 @@ def signal_ingest_batch(*, detector: Detector, signals: list[SignalIn]) -> Inges
                         s.payload_json,
                     )
                 )
+        # Re-sends are common (retries, replays): known signals are left out before any
+        # account is touched, and a batch of nothing new ends here.
         cursor.execute(
-            "INSERT INTO detection_signal (detector_id, external_id, kind, severity, confidence, "
-            "observed_at, received_at, summary, observables, payload) "
-            "SELECT %s, external_id, kind, severity, confidence, observed_at, now(), summary, "
-            "observables, payload FROM quarry_signal_in ORDER BY external_id "
-            "ON CONFLICT (detector_id, external_id) DO NOTHING RETURNING external_id, id",
+            "SELECT s.external_id FROM quarry_signal_in s JOIN detection_signal d "
+            "ON d.detector_id = %s AND d.external_id = s.external_id",
             [detector.pk],
         )
-        created = dict(cursor.fetchall())
-        # Empty already at commit (ON COMMIT DELETE ROWS); this covers a second batch in one
-        # transaction.
-        cursor.execute("DELETE FROM quarry_signal_in")
-        if created:
-            by_ext = {s.external_id: s for s in fresh}
-            with cursor.cursor.copy(
-                "COPY detection_signalaccount (signal_id, account_id) FROM STDIN"
+        known = {row[0] for row in cursor.fetchall()}
+        fresh = [s for s in unique if s.external_id not in known]
+        if not fresh:
+            return IngestResult(statuses)
+        accounts = _merge_accounts(fresh)
+        if accounts:
+            with raw.copy(
+                "COPY quarry_account_in (external_id, name, email, organisation, country, "
+                "signup_at) FROM STDIN"
             ) as copy:
-                for external_id, signal_id in created.items():
-                    for account_id in {
-                        account_ids[a.external_id] for a in by_ext[external_id].accounts
-                    }:
-                        copy.write_row((signal_id, account_id))
+                for a in accounts.values():
+                    copy.write_row(
+                        (a.external_id, a.name, a.email, a.organisation, a.country, a.signup_at)
+                    )
+            with raw.copy("COPY quarry_attribute_in (account, type, value) FROM STDIN") as copy:
+                for a in accounts.values():
+                    for kind, value in a.attributes:
+                        copy.write_row((a.external_id, kind, value))
+            with raw.copy("COPY quarry_link_in (signal, account) FROM STDIN") as copy:
+                for s in fresh:
+                    for external_id in {a.external_id for a in s.accounts}:
+                        copy.write_row((s.external_id, external_id))
+            cursor.execute(_ACCOUNTS_INSERT)
+            cursor.execute(_ACCOUNT_IDS)
+            cursor.execute(_ATTRIBUTES_INSERT)
+        cursor.execute(_SIGNALS_INSERT, [detector.pk])
+        created = dict(cursor.fetchall())
     for external_id in created:
         statuses[first[external_id]] = CREATED
     return IngestResult(statuses, sorted(created.values()))

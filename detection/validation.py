@@ -8,6 +8,8 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import orjson
+
 from accounts.models import AttributeType
 
 from .models import SignalKind
@@ -116,7 +118,13 @@ def _json(raw, name: str, errors: list, *, default: str, kind: type) -> str:
             }
         )
         return default
-    text = json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+    try:
+        # Compact and UTF-8 like the standard library's with ensure_ascii=False, ~15× faster.
+        text = orjson.dumps(raw).decode()
+    except (orjson.JSONEncodeError, UnicodeDecodeError):
+        # Lone surrogates or integers beyond 64 bits: the standard library writes them and the
+        # checks below refuse what PostgreSQL would.
+        text = json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
     if len(text) > MAX_JSON_CHARS:
         errors.append({"field": name, "message": f"At most {MAX_JSON_CHARS} characters of JSON."})
         return default

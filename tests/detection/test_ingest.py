@@ -133,6 +133,22 @@ def test_invalid_json_is_a_400(post_signals, prada):
     assert "body" in response.json()["errors"]
 
 
+def test_nan_in_a_body_is_a_400_and_stores_nothing(post_signals, prada):
+    body = json.dumps(signal_json(payload={"ratio": float("nan")}))
+    response = post_signals(body.encode(), prada.token)
+    assert response.status_code == 400
+    assert "NaN" in response.json()["errors"]["body"][0]
+    assert not Signal.objects.exists()
+
+
+def test_a_lone_surrogate_in_a_payload_rejects_only_its_item(post_signals, prada):
+    good, bad = signal_json(1), signal_json(2, payload={"text": "\ud800"})
+    response = post_signals({"signals": [good, bad]}, prada.token)
+    assert response.status_code == 201
+    assert response.json()["items"][1]["errors"][0]["field"] == "payload"
+    assert Signal.objects.count() == 1
+
+
 def test_a_wrong_content_type_is_a_415(post_signals, prada):
     response = post_signals(json.dumps(signal_json()), prada.token, content_type="text/plain")
     assert response.status_code == 415
