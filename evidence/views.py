@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from cases.forms import EvidenceForm
 from cases.selectors import case_get_for_user
@@ -100,6 +100,7 @@ def _item(request, number: str, pk: int) -> Evidence:
 
 
 @login_required
+@require_GET
 def evidence_download(request, number: str, pk: int):
     item = _item(request, number, pk)
     evidence_record_download(
@@ -126,6 +127,7 @@ def _preview_text(item: Evidence) -> tuple[str, bool]:
 
 
 @login_required
+@require_GET
 def evidence_preview(request, number: str, pk: int):
     item = _item(request, number, pk)
     context = {"case": item.case, "item": item, "kind": "none"}
@@ -152,6 +154,7 @@ def evidence_preview(request, number: str, pk: int):
 
 
 @login_required
+@require_GET
 def evidence_image(request, number: str, pk: int):
     item = _item(request, number, pk)
     if item.content_type not in INLINE_IMAGES:
