@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import CaseAccount, Cluster, ClusterMember, ClusterRecompute
+from accounts.models import AttributeWeight, CaseAccount, Cluster, ClusterMember, ClusterRecompute
 from cases.models import CaseMember
 from core.roles import ADMIN, INVESTIGATOR, LEAD, LEGAL
 from detection.services import detector_create
@@ -84,6 +84,8 @@ def world(db) -> World:
     open_case = make_case(created_by=users["investigator"], title="Open distillation case")
     restricted = make_case(created_by=users["member"], title="Weight leak", restricted=True)
     CaseMember.objects.get_or_create(case=restricted, user=users["member"])
+    # Rows the admin's object pages point at, whether or not an earlier test flushed them.
+    AttributeWeight.objects.get_or_create(type="ip", defaults={"strength": "weak"})
     now = timezone.now()
     cluster = Cluster.objects.create(size=1, created_at=now, updated_at=now)
     open_scope = _scope(open_case, users["investigator"])
