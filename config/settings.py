@@ -48,6 +48,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.csp.ContentSecurityPolicyMiddleware",
+    "core.unavailable.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -260,11 +261,17 @@ LOGGING = {
 QUARRY_SIGNIN_MAX_FAILURES = env_int("QUARRY_SIGNIN_MAX_FAILURES", 5)
 QUARRY_SIGNIN_WINDOW_SECONDS = env_int("QUARRY_SIGNIN_WINDOW_SECONDS", 15 * 60)
 # Detector integration (detection app): beat polls pull feeds and sweeps unrouted signals.
+QUARRY_DB_RETRY_AFTER_SECONDS = env_int("QUARRY_DB_RETRY_AFTER_SECONDS", 5)
 CELERY_BEAT_SCHEDULE = {
     "detection-feeds-poll-due": {"task": "detection.tasks.feeds_poll_due", "schedule": 5.0},
     "detection-signals-route-pending": {
         "task": "detection.tasks.signals_route_pending",
         "schedule": 30.0,
+    },
+    # Re-hash all evidence and re-verify all audit chains once a day (what verify_integrity does).
+    "core-integrity-sweep": {
+        "task": "core.tasks.integrity_sweep_task",
+        "schedule": timedelta(days=1),
     },
 }
 QUARRY_HUB_THRESHOLD = env_int("QUARRY_HUB_THRESHOLD", 500)
