@@ -6,6 +6,9 @@ from django.test import RequestFactory
 
 from core.unavailable import DatabaseUnavailableMiddleware
 
+# The middleware closes unusable connections, which touches the connection objects.
+pytestmark = pytest.mark.django_db
+
 
 def _answer(path: str, exc: Exception):
     middleware = DatabaseUnavailableMiddleware(lambda request: None)
