@@ -10,12 +10,17 @@ from exports.models import Export, ExportStatus
 def broker_down():
     from config.celery import app
 
+    def reconnect() -> None:
+        # Celery caches the connection pool and the producer pool built on it.
+        app._pool = None
+        app.amqp._producer_pool = None
+
     saved = app.conf.broker_url
     app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-    app._pool = None
+    reconnect()
     yield
     app.conf.broker_url = saved
-    app._pool = None
+    reconnect()
 
 
 def test_an_export_requested_while_the_broker_is_down_stays_queued(
