@@ -4,7 +4,7 @@ cases.selectors.cases_visible_to, so a hidden case never leaks through an accoun
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 
 from cases.models import OPEN_STATES, Case
@@ -139,9 +139,11 @@ def account_cases_for_user(account: Account, user) -> QuerySet[CaseAccount]:
     )
 
 
-def account_signals(account: Account, *, limit: int = 50) -> QuerySet[Signal]:
+def account_signals(account: Account, user, *, limit: int = 50) -> QuerySet[Signal]:
+    """Signals about the account, except those routed to a case hidden from the user."""
+    visible = Q(case__isnull=True) | Q(case__in=cases_visible_to(user))
     return (
-        Signal.objects.filter(accounts=account)
+        Signal.objects.filter(visible, accounts=account)
         .select_related("detector")
         .order_by("-observed_at")[:limit]
     )

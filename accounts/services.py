@@ -8,6 +8,7 @@ from django.db import connection, transaction
 
 from cases.audit import event_append
 from cases.models import Case
+from core.enqueue import task_enqueue_on_commit
 from core.errors import DomainError, PermissionDenied
 from core.roles import ADMIN, INVESTIGATOR, LEAD, user_roles
 
@@ -259,5 +260,5 @@ def cluster_recompute_request(*, user=None) -> ClusterRecompute:
     if pending is not None:
         return pending
     job = ClusterRecompute.objects.create(requested_by=user)
-    transaction.on_commit(lambda: cluster_recompute_task.delay(job.pk))
+    task_enqueue_on_commit(cluster_recompute_task, job.pk)
     return job

@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from cases.selectors import case_get_for_user
 from core.errors import DomainError
@@ -24,6 +24,7 @@ def _staff_only(user) -> None:
 
 
 @login_required
+@require_GET
 def account_detail(request, pk: int):
     _staff_only(request.user)
     account = get_object_or_404(
@@ -34,13 +35,14 @@ def account_detail(request, pk: int):
         "attributes": selectors.account_attribute_links(account),
         "linked": selectors.account_linked_accounts(account),
         "cases": selectors.account_cases_for_user(account, request.user),
-        "signals": selectors.account_signals(account),
+        "signals": selectors.account_signals(account, request.user),
         "cluster": selectors.account_cluster(account),
     }
     return render(request, "accounts/account_detail.html", context)
 
 
 @login_required
+@require_GET
 def cluster_detail(request, pk: int):
     _staff_only(request.user)
     cluster = get_object_or_404(Cluster, pk=pk)
@@ -58,6 +60,7 @@ def cluster_detail(request, pk: int):
 
 
 @login_required
+@require_GET
 def cluster_graph_json(request, pk: int):
     _staff_only(request.user)
     cluster = get_object_or_404(Cluster, pk=pk)
@@ -65,6 +68,7 @@ def cluster_graph_json(request, pk: int):
 
 
 @login_required
+@require_GET
 def case_graph_json(request, number: str):
     case = case_get_for_user(request.user, number)
     aggregate = request.GET.get("view") == "aggregated" or None
@@ -72,12 +76,14 @@ def case_graph_json(request, number: str):
 
 
 @login_required
+@require_GET
 def case_graph_page(request, number: str):
     case = case_get_for_user(request.user, number)
     return render(request, "accounts/case_graph.html", {"case": case})
 
 
 @login_required
+@require_GET
 def case_accounts(request, number: str):
     """The case's accounts: filter, page, act on many at once, and add more."""
     case = case_get_for_user(request.user, number)
@@ -190,6 +196,7 @@ def case_accounts_bulk_view(request, number: str):
 
 
 @login_required
+@require_GET
 def case_accounts_panel(request, number: str):
     """The "Accounts" section of the case page, loaded by htmx."""
     case = case_get_for_user(request.user, number)
@@ -207,6 +214,7 @@ def case_accounts_panel(request, number: str):
 
 
 @login_required
+@require_GET
 def recompute_status(request, pk: int):
     _staff_only(request.user)
     job = get_object_or_404(ClusterRecompute, pk=pk)
@@ -214,6 +222,7 @@ def recompute_status(request, pk: int):
 
 
 @login_required
+@require_GET
 def cluster_list(request):
     _staff_only(request.user)
     clusters = Cluster.objects.filter(dissolved_at__isnull=True, size__gt=1).order_by("-size", "id")

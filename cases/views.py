@@ -5,7 +5,7 @@ from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
 from core.roles import INVESTIGATOR, LEAD, has_role
@@ -69,6 +69,7 @@ def _detectors() -> list[tuple[int, str]]:
 
 
 @login_required
+@require_GET
 def queue(request):
     form = QueueFilterForm(
         request.GET or None,
@@ -103,6 +104,7 @@ def queue(request):
 
 
 @login_required
+@require_GET
 def case_detail(request, number: str):
     case = case_get_for_user(request.user, number)
     tab = request.GET.get("tab", "overview")

@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from .env import (
     BASE_DIR,
@@ -46,6 +47,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.csp.ContentSecurityPolicyMiddleware",
+    "core.unavailable.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -188,11 +191,39 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "core.throttles.UserRateThrottle",
+        "core.throttles.DetectorRateThrottle",
+        "core.throttles.AnonRateThrottle",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
 }
+
+
+def _api_rate(name: str, default: str) -> str:
+    """A DRF rate such as "1200/min"; anything else stops start-up naming the variable."""
+    value = env_str(name, default)
+    count, _, period = value.partition("/")
+    if not count.isdigit() or period[:1] not in ("s", "m", "h", "d"):
+        raise ImproperlyConfigured(f"{name} must look like 1200/min, not {value!r}.")
+    return value
+
+
+# API rate limits. A detector's budget counts requests; one request carries a batch of signals.
+QUARRY_API_RATE_USER = _api_rate("QUARRY_API_RATE_USER", "1200/min")
+QUARRY_API_RATE_DETECTOR = _api_rate("QUARRY_API_RATE_DETECTOR", "6000/min")
+QUARRY_API_RATE_ANON = _api_rate("QUARRY_API_RATE_ANON", "120/min")
+# The cache (throttle counters, dashboard charts): per process unless CACHE_URL names a Redis.
+if env_str("CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("CACHE_URL"),
+        }
+    }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Quarry API",
     "DESCRIPTION": "Cases, accounts, signals and evidence for model-theft investigations.",
@@ -230,11 +261,17 @@ LOGGING = {
 QUARRY_SIGNIN_MAX_FAILURES = env_int("QUARRY_SIGNIN_MAX_FAILURES", 5)
 QUARRY_SIGNIN_WINDOW_SECONDS = env_int("QUARRY_SIGNIN_WINDOW_SECONDS", 15 * 60)
 # Detector integration (detection app): beat polls pull feeds and sweeps unrouted signals.
+QUARRY_DB_RETRY_AFTER_SECONDS = env_int("QUARRY_DB_RETRY_AFTER_SECONDS", 5)
 CELERY_BEAT_SCHEDULE = {
     "detection-feeds-poll-due": {"task": "detection.tasks.feeds_poll_due", "schedule": 5.0},
     "detection-signals-route-pending": {
         "task": "detection.tasks.signals_route_pending",
         "schedule": 30.0,
+    },
+    # Re-hash all evidence and re-verify all audit chains once a day (what verify_integrity does).
+    "core-integrity-sweep": {
+        "task": "core.tasks.integrity_sweep_task",
+        "schedule": timedelta(days=1),
     },
 }
 QUARRY_SIGNAL_MAX_BODY_BYTES = env_int("QUARRY_SIGNAL_MAX_BODY_BYTES", 32 * 1024 * 1024)

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from . import dashboard
 from .signin import signin_failure_record, signin_failures_clear, signin_is_throttled
@@ -33,6 +34,7 @@ class SignInView(auth_views.LoginView):
 
 
 @login_required
+@require_GET
 def home(request):
     user = request.user
     context = {

@@ -1,7 +1,10 @@
 """Admins manage detectors (tokens, feeds, health) and the routing thresholds here."""
 
 from django.contrib import admin, messages
+from django.db.models import Q
 from django.utils import timezone
+
+from cases.selectors import cases_visible_to
 
 from .feeds import feed_health
 from .models import Detector, DetectorMode, FeedPoll, RejectedSignal, RoutingSettings, Signal
@@ -158,3 +161,13 @@ class SignalAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A signal routed to a case is part of its record; deleting it here would bypass the
+        # case's audit trail.
+        return False
+
+    def get_queryset(self, request):
+        # Need-to-know holds in the admin too: a restricted case's signals are for its members.
+        visible = Q(case__isnull=True) | Q(case__in=cases_visible_to(request.user))
+        return super().get_queryset(request).filter(visible)

@@ -13,6 +13,7 @@ import filetype
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from cases.audit import event_append
@@ -50,7 +51,8 @@ def hash_stream_to_tempfile(chunks: Iterable[bytes]) -> HashedFile:
                 size += len(chunk)
                 if size > settings.EVIDENCE_MAX_BYTES:
                     raise DomainError(
-                        f"Evidence files are at most {settings.EVIDENCE_MAX_BYTES} bytes.",
+                        f"Evidence files are at most {filesizeformat(settings.EVIDENCE_MAX_BYTES)}"
+                        f" ({settings.EVIDENCE_MAX_BYTES} bytes); this one is larger.",
                         field="file",
                         status=413,
                     )
@@ -104,6 +106,8 @@ def _store_blob(hashed: HashedFile) -> None:
 def _clean_name(name: str) -> str:
     base = os.path.basename((name or "").replace("\\", "/")).strip()
     base = "".join(ch for ch in base if ch.isprintable())
+    if base in (".", ".."):
+        base = ""
     return base[:255] or "unnamed"
 
 
@@ -129,6 +133,9 @@ def evidence_add(
     if not case.is_open:
         raise DomainError("A closed case takes no new evidence.", field="file")
     hashed = hash_stream_to_tempfile(chunks)
+    if hashed.size == 0:
+        os.unlink(hashed.path)
+        raise DomainError(f"{_clean_name(original_name)} is empty.", field="file", status=400)
     try:
         existing = Evidence.objects.filter(case=case, sha256=hashed.sha256).first()
         if existing:

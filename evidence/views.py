@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from cases.forms import EvidenceForm
 from cases.selectors import case_get_for_user
@@ -31,6 +31,12 @@ def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
+def _form_problem(form) -> tuple[str, str]:
+    """The first invalid field and its message, e.g. ("file", "file: The submitted file is empty.")."""
+    field, errors = next(iter(form.errors.items()))
+    return field, f"{field}: {errors[0]}"
+
+
 @login_required
 @require_POST
 def evidence_upload(request, number: str):
@@ -40,9 +46,10 @@ def evidence_upload(request, number: str):
     form = EvidenceForm(request.POST, request.FILES)
     files = request.FILES.getlist("file")
     if not files or not form.is_valid():
+        problem = _form_problem(form) if files else ("file", "Choose a file to upload.")
         if _wants_json(request):
-            return JsonResponse({"error": "Choose a file to upload."}, status=400)
-        messages.error(request, "Choose a file to upload.")
+            return JsonResponse({"error": problem[1], "field": problem[0]}, status=400)
+        messages.error(request, problem[1])
         return redirect("cases:detail", number=number)
     results = []
     for upload in files:
@@ -59,7 +66,7 @@ def evidence_upload(request, number: str):
             )
         except DomainError as exc:
             if _wants_json(request):
-                return JsonResponse({"error": exc.message}, status=exc.status)
+                return JsonResponse({"error": exc.message, "field": exc.field}, status=exc.status)
             messages.error(request, f"{upload.name}: {exc.message}")
             continue
         results.append((item, created))
@@ -100,6 +107,7 @@ def _item(request, number: str, pk: int) -> Evidence:
 
 
 @login_required
+@require_GET
 def evidence_download(request, number: str, pk: int):
     item = _item(request, number, pk)
     evidence_record_download(
@@ -126,6 +134,7 @@ def _preview_text(item: Evidence) -> tuple[str, bool]:
 
 
 @login_required
+@require_GET
 def evidence_preview(request, number: str, pk: int):
     item = _item(request, number, pk)
     context = {"case": item.case, "item": item, "kind": "none"}
@@ -152,6 +161,7 @@ def evidence_preview(request, number: str, pk: int):
 
 
 @login_required
+@require_GET
 def evidence_image(request, number: str, pk: int):
     item = _item(request, number, pk)
     if item.content_type not in INLINE_IMAGES:

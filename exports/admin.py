@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from cases.selectors import cases_visible_to
+
 from .models import Export
 
 
@@ -19,3 +21,7 @@ class ExportAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_queryset(self, request):
+        # Need-to-know holds in the admin too: a restricted case's exports are for its members.
+        return super().get_queryset(request).filter(case__in=cases_visible_to(request.user))

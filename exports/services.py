@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from cases.audit import actor_label, event_append
 from cases.models import Case
+from core.enqueue import task_enqueue_on_commit
 from core.errors import DomainError, PermissionDenied
 from core.roles import LEAD, LEGAL, user_roles
 from evidence.models import CustodyAction, Evidence
@@ -114,7 +115,7 @@ def export_request(
     if enqueue:
         from .tasks import export_build
 
-        transaction.on_commit(lambda: export_build.delay(export.pk))
+        task_enqueue_on_commit(export_build, export.pk)
     return export
 
 

@@ -132,6 +132,14 @@
     enhance(document);
     if (window.htmx) htmx.onLoad(function (el) { enhance(el.parentNode || el); });
   });
+  // "Select all" boxes tick every row box of their table (no inline handlers: see the CSP).
+  document.addEventListener("change", function (e) {
+    var box = e.target;
+    if (!box.matches || !box.matches("input[data-select-all]")) return;
+    box.closest("table").querySelectorAll("tbody input[type=checkbox]").forEach(function (b) {
+      b.checked = box.checked;
+    });
+  });
   document.addEventListener("htmx:afterSwap", function () {
     // Keep the tab bar's current marker in step with the swapped panel.
     var panel = document.getElementById("panel");

@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from cases.models import CaseEvent
 from detection.models import Signal
@@ -63,7 +64,8 @@ def test_an_investigator_works_a_case_end_to_end(page, cases, alice, tmp_path):
     page.wait_for_url("**severity=critical**")
     rows = page.locator("#results tbody tr")
     rows.first.wait_for()
-    page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 1")
+    # Locator waits, not wait_for_function: the CSP refuses the string evaluation it relies on.
+    expect(page.locator("#results tbody tr")).to_have_count(1)
     assert target.number in rows.first.inner_text()
     page.screenshot(path=str(SCREENSHOTS / "queue.png"), full_page=True)
 
@@ -80,7 +82,7 @@ def test_an_investigator_works_a_case_end_to_end(page, cases, alice, tmp_path):
     second.write_text("operator handle: zephyr\n")
     page.set_input_files("#id_file", [str(first), str(second)])
     page.click("form[data-uploader] button[type=submit]")
-    page.wait_for_function("document.querySelectorAll('[data-uploads] li.ok').length === 2")
+    expect(page.locator("[data-uploads] li.ok")).to_have_count(2)
     assert "SHA-256" in page.locator("[data-uploads]").inner_text()
     page.wait_for_selector("#evidence-rows >> text=requests.csv")
 
