@@ -9,12 +9,13 @@ import json
 import orjson
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import transaction
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError, UnsupportedMediaType
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from core.enqueue import task_enqueue_on_commit
 
 from . import schema
 from .auth import DetectorTokenAuthentication, IsDetector
@@ -113,7 +114,7 @@ def _items_from_body(request, key: str) -> tuple[list, bool]:
 def _respond(detector: Detector, items: list, convert) -> Response:
     report, created_ids = ingest_items(detector, items, convert)
     if created_ids:
-        transaction.on_commit(signals_route_pending.delay)
+        task_enqueue_on_commit(signals_route_pending)
     if report[CREATED]:
         code = status.HTTP_201_CREATED
     elif report[DUPLICATE]:

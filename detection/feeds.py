@@ -24,6 +24,8 @@ from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
+from core.enqueue import task_enqueue_on_commit
+
 from .ingestion import ingest_items
 from .models import Detector, DetectorFeedState, DetectorMode, FeedPoll, RejectedSignal
 from .validation import signal_validate
@@ -123,7 +125,7 @@ def feed_page_store(*, detector: Detector, cursor: str, page: Page) -> dict | No
     if created_ids:
         from .tasks import signals_route_pending
 
-        transaction.on_commit(signals_route_pending.delay)
+        task_enqueue_on_commit(signals_route_pending)
     return report
 
 

@@ -6,7 +6,7 @@ list of its field errors; an invalid item never reaches the database."""
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 import orjson
 
@@ -104,7 +104,12 @@ def parse_time(raw, name: str, errors: list, *, required: bool) -> datetime | No
     if value.tzinfo is None:
         errors.append({"field": name, "message": "Must include a time zone, e.g. Z or +00:00."})
         return None
-    return value
+    # Stored as UTC: PostgreSQL refuses offsets past ±15:59 that ISO 8601 allows.
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        errors.append({"field": name, "message": "Date-time out of range."})
+        return None
 
 
 def _json(raw, name: str, errors: list, *, default: str, kind: type) -> str:

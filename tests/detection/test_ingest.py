@@ -169,3 +169,11 @@ def test_an_oversized_body_is_a_413(post_signals, prada, settings):
     response = post_signals([signal_json(n) for n in range(10)], prada.token)
     assert response.status_code == 413
     assert not Signal.objects.exists()
+
+
+def test_an_offset_postgresql_cannot_store_is_kept_as_utc(post_signals, prada):
+    # ISO 8601 allows offsets past ±15:59; PostgreSQL does not. Found by the API fuzzer.
+    response = post_signals(signal_json(7, observed_at="2026-11-27T15:46:57-20:09"), prada.token)
+    assert response.status_code == 201
+    stored = Signal.objects.get(detector=prada)
+    assert stored.observed_at.isoformat() == "2026-11-28T11:55:57+00:00"
