@@ -35,9 +35,30 @@ def test_an_export_requested_while_the_broker_is_down_stays_queued(
     assert Export.objects.get().status == ExportStatus.QUEUED
 
 
-def test_the_publish_really_failed(broker_down):
-    """The check above can fail: the broker is indeed unreachable for the publish."""
-    from core.enqueue import task_publish
-    from exports.tasks import export_build
+def test_the_publish_really_fails_when_the_broker_is_unreachable():
+    """The check above can fail: publishing to an unreachable broker returns False instead of
+    raising. Run in a fresh process, so no connection pool cached by earlier tests is reused."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
 
-    assert task_publish(export_build, 123456) is False
+    code = (
+        "import django; django.setup();"
+        "from core.enqueue import task_publish; from exports.tasks import export_build;"
+        "print(task_publish(export_build, 123456))"
+    )
+    env = {
+        **os.environ,
+        "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        timeout=60,
+    )
+    assert result.stdout.strip().splitlines()[-1] == "False", result.stderr
