@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.errors import DomainError, PermissionDenied
-from core.roles import LEAD, user_roles
+from core.roles import INVESTIGATOR, LEAD, user_roles
 
 from . import workflow
 from .audit import event_append
@@ -251,6 +251,8 @@ UPDATABLE = ("title", "summary", "severity", "suspected_actor", "actor_confidenc
 
 @transaction.atomic
 def case_update(*, case: Case, user, **changes) -> Case:
+    if not (user_roles(user) & {INVESTIGATOR, LEAD}):
+        raise PermissionDenied("Editing a case needs the investigator or lead role.")
     unknown = set(changes) - set(UPDATABLE)
     if unknown:
         raise DomainError(

@@ -68,3 +68,10 @@ def test_adding_a_member_twice_records_it_once(lena, oscar, case):
     case_member_add(case=case, user=lena, member=oscar)
     case_member_add(case=case, user=lena, member=oscar)
     assert case.events.filter(kind="case.member_added").count() == 1
+
+
+def test_editing_needs_the_investigator_or_lead_role(larry, case):
+    with pytest.raises(PermissionDenied):
+        case_update(case=case, user=larry, severity="critical")
+    case.refresh_from_db()
+    assert case.severity == "medium"
