@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import Q
 from django.utils import timezone
 
+from cases.admin import ReadOnlyAdmin
 from cases.selectors import cases_visible_to
 
 from .feeds import feed_health
@@ -141,7 +142,10 @@ class RejectedSignalAdmin(admin.ModelAdmin):
 
 
 @admin.register(Signal)
-class SignalAdmin(admin.ModelAdmin):
+class SignalAdmin(ReadOnlyAdmin):
+    """Read-only: a signal routed to a case is part of its record; changing or deleting it here
+    would bypass the case's audit trail."""
+
     list_display = [
         "external_id",
         "detector",
@@ -155,17 +159,6 @@ class SignalAdmin(admin.ModelAdmin):
     search_fields = ["external_id"]
     raw_id_fields = ["case"]
     show_full_result_count = False
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        # A signal routed to a case is part of its record; deleting it here would bypass the
-        # case's audit trail.
-        return False
 
     def get_queryset(self, request):
         # Need-to-know holds in the admin too: a restricted case's signals are for its members.

@@ -95,6 +95,15 @@ def campaign_accounts(
     return accounts
 
 
+def severity_for(confidence: int) -> str:
+    """How the synthetic detectors grade a finding from its confidence."""
+    if confidence > 95:
+        return "critical"
+    if confidence > 80:
+        return "high"
+    return "medium" if confidence > 55 else "low"
+
+
 def campaign_signals(
     accounts: list[CampaignAccount],
     *,
@@ -117,15 +126,7 @@ def campaign_signals(
         ]
         involved = [first.external_id] + [a.external_id for a in same_cluster[:1]]
         confidence = rng.randint(30, 99)
-        severity = (
-            "critical"
-            if confidence > 95
-            else "high"
-            if confidence > 80
-            else "medium"
-            if confidence > 55
-            else "low"
-        )
+        severity = severity_for(confidence)
         observed = start + timedelta(seconds=rng.randint(0, days * 86400))
         signals.append(
             CampaignSignal(

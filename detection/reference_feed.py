@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
-from .campaign import KINDS_WEIGHTED, CampaignAccount, campaign_accounts
+from .campaign import KINDS_WEIGHTED, CampaignAccount, campaign_accounts, severity_for
 
 MAX_LIMIT = 5000
 
@@ -75,15 +75,7 @@ class CampaignFeed:
         involved = {first.external_id: first, **{m.external_id: m for m in [rng.choice(mates)]}}
         kind = rng.choices(self._kinds, self._weights)[0]
         confidence = rng.randint(30, 99)
-        severity = (
-            "critical"
-            if confidence > 95
-            else "high"
-            if confidence > 80
-            else "medium"
-            if confidence > 55
-            else "low"
-        )
+        severity = severity_for(confidence)
         item = {
             "external_id": f"ref-{self.seed:02d}-{index:09d}",
             "kind": kind,
