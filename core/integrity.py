@@ -3,6 +3,8 @@
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.db import connection
+
 from cases.audit import chain_verify
 from cases.models import Case
 from evidence.models import Evidence
@@ -15,7 +17,29 @@ class IntegrityProblem:
     what: str
 
 
+def _orphans() -> Iterator[IntegrityProblem]:
+    """Signals and their account links carry no foreign keys (detection.models.HOT_PATH_FK):
+    check here that each still points at a row."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM detection_signalaccount l WHERE "
+            "NOT EXISTS (SELECT 1 FROM detection_signal s WHERE s.id = l.signal_id) OR "
+            "NOT EXISTS (SELECT 1 FROM accounts_account a WHERE a.id = l.account_id)"
+        )
+        (links,) = cursor.fetchone()
+        cursor.execute(
+            "SELECT count(*) FROM detection_signal s WHERE NOT EXISTS "
+            "(SELECT 1 FROM detection_detector d WHERE d.id = s.detector_id)"
+        )
+        (signals,) = cursor.fetchone()
+    if links:
+        yield IntegrityProblem("signals", f"{links} link(s) to a missing signal or account")
+    if signals:
+        yield IntegrityProblem("signals", f"{signals} signal(s) of a missing detector")
+
+
 def integrity_sweep(*, actor: str = "integrity-sweep") -> Iterator[IntegrityProblem]:
+    yield from _orphans()
     for case in Case.objects.order_by("id").iterator():
         broken = chain_verify(case)
         if broken:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
+from .known_accounts import KnownAccounts, known_accounts
 from .models import Detector
 from .validation import AccountIn, ItemErrors, SignalIn
 
@@ -46,28 +47,36 @@ DELETE FROM quarry_signal_in; DELETE FROM quarry_account_in;
 DELETE FROM quarry_attribute_in; DELETE FROM quarry_link_in
 """
 
-# A conflicting row costs one probe of the unique index (ON CONFLICT checks its arbiter index
-# before writing anything), so known accounts and attributes need no separate anti-join.
+# Most accounts a batch names are known: their ids are looked up first (one probe of the unique
+# index each), and only the unknown ones are inserted. ON CONFLICT still settles the race with a
+# parallel batch naming the same new account; a second lookup, a new statement, then sees the
+# account that batch committed while this one waited on it.
+_ACCOUNT_IDS = """
+UPDATE quarry_account_in t
+SET id = (SELECT a.id FROM accounts_account a WHERE a.external_id = t.external_id)
+WHERE t.id IS NULL
+"""
+
 _ACCOUNTS_INSERT = """
 INSERT INTO accounts_account (external_id, name, email, organisation, country, signup_at,
     platform_status, first_seen_at)
 SELECT external_id, name, email, organisation, country, signup_at, 'active', now()
-FROM quarry_account_in ORDER BY external_id
+FROM quarry_account_in WHERE id IS NULL ORDER BY external_id
 ON CONFLICT (external_id) DO NOTHING
 """
 
-# A new statement: it sees the accounts another batch committed while this one waited on them.
-# One index probe per account named (a subquery, whatever the planner thinks of the temporary
-# table's size), so that nothing below joins on the account table itself.
-_ACCOUNT_IDS = """
-UPDATE quarry_account_in t
-SET id = (SELECT a.id FROM accounts_account a WHERE a.external_id = t.external_id)
-"""
-
+# Likewise known attributes are set aside by a probe of the unique index, cheaper than the
+# speculative insertion ON CONFLICT starts for each row. OFFSET 0 keeps the probe a per-row
+# subplan: as an anti-join the planner, blind to the temporary table's size, would sort the
+# whole attribute table instead.
 _ATTRIBUTES_INSERT = """
 INSERT INTO accounts_accountattribute (account_id, type, value, first_seen_at)
 SELECT a.id, t.type, t.value, now()
 FROM quarry_attribute_in t JOIN quarry_account_in a ON a.external_id = t.account
+WHERE NOT EXISTS (
+    SELECT 1 FROM accounts_accountattribute x
+    WHERE x.account_id = a.id AND x.type = t.type AND x.value = t.value OFFSET 0
+)
 ORDER BY a.id, t.type, t.value
 ON CONFLICT (account_id, type, value) DO NOTHING
 """
@@ -126,6 +135,45 @@ def _merge_accounts(signals: list[SignalIn]) -> dict[str, AccountIn]:
     return merged
 
 
+def _stage_accounts(
+    cursor, fresh: list[SignalIn], accounts: dict[str, AccountIn], memory: KnownAccounts
+) -> None:
+    """Copy the accounts the new signals name, with the id of each one this process knows and
+    only the attributes it has not seen stored, and the signals' links to them; then store the
+    accounts and attributes that are new."""
+    raw = cursor.cursor
+    seen = {e: memory.get(e) for e in accounts}
+    with raw.copy(
+        "COPY quarry_account_in (external_id, name, email, organisation, country, "
+        "signup_at, id) FROM STDIN"
+    ) as copy:
+        for e, a in accounts.items():
+            known = seen[e]
+            copy.write_row(
+                (e, a.name, a.email, a.organisation, a.country, a.signup_at, known and known[0])
+            )
+    new_attributes = 0
+    with raw.copy("COPY quarry_attribute_in (account, type, value) FROM STDIN") as copy:
+        for e, a in accounts.items():
+            known_pairs = seen[e][1] if seen[e] else ()
+            for pair in a.attributes:
+                if pair not in known_pairs:
+                    copy.write_row((e, *pair))
+                    new_attributes += 1
+    with raw.copy("COPY quarry_link_in (signal, account) FROM STDIN") as copy:
+        for s in fresh:
+            for external_id in {a.external_id for a in s.accounts}:
+                copy.write_row((s.external_id, external_id))
+    if not all(seen.values()):
+        cursor.execute(_ACCOUNT_IDS)
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM quarry_account_in WHERE id IS NULL)")
+        if cursor.fetchone()[0]:
+            cursor.execute(_ACCOUNTS_INSERT)
+            cursor.execute(_ACCOUNT_IDS)
+    if new_attributes:
+        cursor.execute(_ATTRIBUTES_INSERT)
+
+
 @transaction.atomic
 def signal_ingest_batch(*, detector: Detector, signals: list[SignalIn]) -> IngestResult:
     """Store the signals a detector sent; each is created once, whoever sends it how often."""
@@ -136,7 +184,9 @@ def signal_ingest_batch(*, detector: Detector, signals: list[SignalIn]) -> Inges
     if not first:
         return IngestResult(statuses)
     unique = [signals[i] for i in first.values()]
+    memory = known_accounts()
     with connection.cursor() as cursor:
+        epoch = memory.begin(cursor)
         cursor.execute(_STAGE)
         raw = cursor.cursor
         with raw.copy(
@@ -169,27 +219,14 @@ def signal_ingest_batch(*, detector: Detector, signals: list[SignalIn]) -> Inges
             return IngestResult(statuses)
         accounts = _merge_accounts(fresh)
         if accounts:
-            with raw.copy(
-                "COPY quarry_account_in (external_id, name, email, organisation, country, "
-                "signup_at) FROM STDIN"
-            ) as copy:
-                for a in accounts.values():
-                    copy.write_row(
-                        (a.external_id, a.name, a.email, a.organisation, a.country, a.signup_at)
-                    )
-            with raw.copy("COPY quarry_attribute_in (account, type, value) FROM STDIN") as copy:
-                for a in accounts.values():
-                    for kind, value in a.attributes:
-                        copy.write_row((a.external_id, kind, value))
-            with raw.copy("COPY quarry_link_in (signal, account) FROM STDIN") as copy:
-                for s in fresh:
-                    for external_id in {a.external_id for a in s.accounts}:
-                        copy.write_row((s.external_id, external_id))
-            cursor.execute(_ACCOUNTS_INSERT)
-            cursor.execute(_ACCOUNT_IDS)
-            cursor.execute(_ATTRIBUTES_INSERT)
+            _stage_accounts(cursor, fresh, accounts, memory)
         cursor.execute(_SIGNALS_INSERT, [detector.pk])
         created = dict(cursor.fetchall())
+        if accounts:
+            cursor.execute("SELECT external_id, id FROM quarry_account_in")
+            ids = dict(cursor.fetchall())
+            stored = {e: (ids[e], frozenset(a.attributes)) for e, a in accounts.items()}
+            transaction.on_commit(lambda: memory.learn(epoch, stored))
     for external_id in created:
         statuses[first[external_id]] = CREATED
     return IngestResult(statuses, sorted(created.values()))

@@ -24,7 +24,7 @@ MAX_SUMMARY = 10_000
 MAX_JSON_CHARS = 256 * 1024
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AccountIn:
     external_id: str
     name: str = ""
@@ -140,7 +140,40 @@ def _json(raw, name: str, errors: list, *, default: str, kind: type) -> str:
     return text
 
 
+_ACCOUNT_DETAILS = frozenset(["name", "email", "organisation", "country", "signup_at"])
+
+
+def _plain_text(raw, max_len: int) -> bool:
+    return type(raw) is str and 0 < len(raw) <= max_len and raw.isascii() and "\x00" not in raw
+
+
+def _account_plain(raw) -> AccountIn | None:
+    """The shape nearly every detector sends, an id and valid attributes, checked in one pass;
+    None for anything else, which the full check then reports on field by field."""
+    attrs = raw.get("attributes", ())
+    if (
+        raw.keys() & _ACCOUNT_DETAILS
+        or type(attrs) not in (list, tuple)
+        or len(attrs) > MAX_ATTRIBUTES_PER_ACCOUNT
+        or not _plain_text(raw.get("external_id"), 200)
+    ):
+        return None
+    pairs = []
+    for attr in attrs:
+        if type(attr) is not dict:
+            return None
+        kind, value = attr.get("type"), attr.get("value")
+        if kind not in ATTRIBUTE_TYPES or not _plain_text(value, 500):
+            return None
+        pairs.append((kind, value))
+    return AccountIn(external_id=raw["external_id"], attributes=tuple(dict.fromkeys(pairs)))
+
+
 def _account(raw, j: int, errors: list) -> AccountIn | None:
+    if type(raw) is dict:
+        plain = _account_plain(raw)
+        if plain is not None:
+            return plain
     at = f"accounts[{j}]"
     if isinstance(raw, str):
         ext = _text(raw, (at,), errors, max_len=200, required=True)

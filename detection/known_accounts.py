@@ -1,0 +1,74 @@
+"""What this process knows to be stored: account ids and attributes that earlier batches committed.
+
+A campaign's signals name the same few thousand accounts again and again, with the same
+attributes. Looking each of them up costs the database an index probe per account and per
+attribute, more than storing the signal itself; with this memory a batch sends only what the
+process has not seen committed.
+
+The memory is only ever a shortcut, never the truth. It is filled after a commit (a rolled-back
+batch teaches it nothing), bounded in size, and thrown away whenever an account or an attribute
+may have been deleted: a trigger (migration detection 0004) advances the sequence
+`quarry_account_epoch` on every DELETE or TRUNCATE of those tables, under an exclusive advisory
+lock that every ingesting transaction holds in shared mode from before it reads the sequence
+until it commits. So a deletion waits for the batches in flight, and a batch that starts after
+it sees the new epoch and forgets everything."""
+
+import threading
+
+from django.conf import settings
+from django.db import connection
+
+# Two-key advisory lock "ingestion against deletion of accounts" (0x51A7-0x51A9 are taken).
+INGEST_LOCK = (0x51AA, 0)
+
+
+class KnownAccounts:
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.epoch: int | None = None
+        self.accounts: dict[str, tuple[int, frozenset[tuple[str, str]]]] = {}
+        self.lock = threading.Lock()
+
+    def begin(self, cursor) -> int:
+        """Join the ingestion side of the lock, then check the epoch; returns it."""
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", INGEST_LOCK)
+        # A sequence is read outside any snapshot: this sees every epoch advanced so far,
+        # including by a deletion that committed while this transaction waited for the lock.
+        cursor.execute("SELECT last_value FROM quarry_account_epoch")
+        (epoch,) = cursor.fetchone()
+        with self.lock:
+            if epoch != self.epoch:
+                self.accounts = {}
+                self.epoch = epoch
+        return epoch
+
+    def get(self, external_id: str):
+        return self.accounts.get(external_id)
+
+    def learn(self, epoch: int, stored: dict[str, tuple[int, frozenset[tuple[str, str]]]]):
+        """After a commit: these accounts exist with (at least) these attributes."""
+        with self.lock:
+            if epoch != self.epoch:
+                return
+            if len(self.accounts) + len(stored) > self.limit:
+                self.accounts = {}
+            for external_id, (account_id, pairs) in stored.items():
+                seen = self.accounts.get(external_id)
+                if seen is not None and seen[0] == account_id:
+                    pairs = seen[1] | pairs
+                self.accounts[external_id] = (account_id, pairs)
+
+
+_memories: dict[tuple, KnownAccounts] = {}
+
+
+def known_accounts() -> KnownAccounts:
+    """The memory for the database this connection points at (tests switch databases)."""
+    db = connection.settings_dict
+    key = (db["HOST"], db["PORT"], db["NAME"])
+    memory = _memories.get(key)
+    if memory is None:
+        memory = _memories.setdefault(
+            key, KnownAccounts(getattr(settings, "QUARRY_INGEST_KNOWN_ACCOUNTS", 50_000))
+        )
+    return memory

@@ -1,0 +1,101 @@
+"""The hot path's integrity: delete-side triggers instead of insert-side foreign keys, and the
+per-process memory of known accounts, forgotten whenever an account or attribute is deleted."""
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from accounts.models import Account, AccountAttribute
+from core.integrity import integrity_sweep
+from detection.ingestion import signal_ingest_batch
+from detection.known_accounts import known_accounts
+from detection.models import Signal, SignalAccount
+from detection.validation import signal_validate
+
+from .conftest import signal_json
+
+
+def _ingest(detector, *numbers, **overrides):
+    signals = [signal_validate(signal_json(n, **overrides)) for n in numbers]
+    return signal_ingest_batch(detector=detector, signals=signals)
+
+
+def _sql(statement, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+
+
+def test_an_account_named_by_signals_cannot_be_deleted_even_in_sql(prada):
+    _ingest(prada, 1)
+    account = Account.objects.get(external_id="acct-a-1")
+    with pytest.raises(IntegrityError, match="named by signals"), transaction.atomic():
+        _sql("DELETE FROM accounts_account WHERE id = %s", [account.pk])
+    assert Account.objects.filter(pk=account.pk).exists()
+
+
+def test_a_detector_with_signals_cannot_be_deleted_even_in_sql(prada):
+    _ingest(prada, 1)
+    with pytest.raises(IntegrityError, match="has signals"), transaction.atomic():
+        _sql("DELETE FROM detection_detector WHERE id = %s", [prada.pk])
+
+
+def test_deleting_a_signal_in_sql_deletes_its_links_and_frees_the_account(prada):
+    _ingest(prada, 1)
+    signal = Signal.objects.get(external_id="sig-000001")
+    _sql("DELETE FROM detection_signal WHERE id = %s", [signal.pk])
+    assert not SignalAccount.objects.filter(signal_id=signal.pk).exists()
+    Account.objects.filter(external_id="acct-b-1").delete()
+    assert not Account.objects.filter(external_id="acct-b-1").exists()
+
+
+def test_the_integrity_sweep_reports_an_orphan_link(prada):
+    _ingest(prada, 1)
+    link = SignalAccount.objects.first()
+    # Only a session that turns triggers off (a careless restore, say) can orphan a link.
+    _sql("SET session_replication_role = replica")
+    try:
+        _sql("DELETE FROM accounts_accountattribute WHERE account_id = %s", [link.account_id])
+        _sql("DELETE FROM accounts_account WHERE id = %s", [link.account_id])
+    finally:
+        _sql("SET session_replication_role = DEFAULT")
+    problems = [p for p in integrity_sweep() if "link" in p.what]
+    assert len(problems) == 1 and "1 link" in problems[0].what
+
+
+@pytest.mark.django_db(transaction=True)
+def test_known_accounts_are_remembered_only_after_a_commit(prada):
+    memory = known_accounts()
+    with transaction.atomic():
+        _ingest(prada, 1)
+        assert memory.get("acct-a-1") is None
+        transaction.set_rollback(True)
+    assert memory.get("acct-a-1") is None
+    _ingest(prada, 1)
+    account = Account.objects.get(external_id="acct-a-1")
+    remembered = memory.get("acct-a-1")
+    assert remembered is not None and remembered[0] == account.pk
+    assert ("payment_fingerprint", "pf-1") in remembered[1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deleted_attribute_is_stored_again_by_the_next_signal_naming_it(prada):
+    _ingest(prada, 1)
+    AccountAttribute.objects.filter(account__external_id="acct-a-1", value="pf-1").delete()
+    _ingest(prada, 2, accounts=signal_json(1)["accounts"])
+    values = set(
+        AccountAttribute.objects.filter(account__external_id="acct-a-1").values_list(
+            "value", flat=True
+        )
+    )
+    assert "pf-1" in values
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_account_deleted_and_named_again_is_created_again(prada):
+    _ingest(prada, 1)
+    Signal.objects.filter(detector=prada).delete()
+    Account.objects.filter(external_id="acct-a-1").delete()
+    _ingest(prada, 2, accounts=signal_json(1)["accounts"])
+    account = Account.objects.get(external_id="acct-a-1")
+    signal = Signal.objects.get(external_id="sig-000002")
+    assert set(signal.accounts.values_list("pk", flat=True)) >= {account.pk}
+    assert not list(integrity_sweep())
