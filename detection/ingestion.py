@@ -29,7 +29,9 @@ DUPLICATE = "duplicate"
 REJECTED = "rejected"
 
 # Staging tables live as long as the database connection. They are emptied at every commit; the
-# DELETEs cover a second batch within one transaction (a feed page, a test).
+# DELETEs cover a second batch within one transaction (a feed page, a test). quarry_account_in
+# holds only the accounts this process does not know (known_accounts.py); attributes and links
+# name a known account by its id and an unknown one by its external id.
 _STAGE = """
 CREATE TEMP TABLE IF NOT EXISTS quarry_signal_in (
     external_id text, kind text, severity text, confidence int, observed_at timestamptz,
@@ -40,9 +42,11 @@ CREATE TEMP TABLE IF NOT EXISTS quarry_account_in (
     signup_at timestamptz, id bigint
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS quarry_attribute_in (
-    account text, type text, value text
+    account text, account_id bigint, type text, value text
 ) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS quarry_link_in (signal text, account text) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS quarry_link_in (
+    signal text, account text, account_id bigint
+) ON COMMIT DELETE ROWS;
 DELETE FROM quarry_signal_in; DELETE FROM quarry_account_in;
 DELETE FROM quarry_attribute_in; DELETE FROM quarry_link_in
 """
@@ -71,13 +75,16 @@ ON CONFLICT (external_id) DO NOTHING
 # whole attribute table instead.
 _ATTRIBUTES_INSERT = """
 INSERT INTO accounts_accountattribute (account_id, type, value, first_seen_at)
-SELECT a.id, t.type, t.value, now()
-FROM quarry_attribute_in t JOIN quarry_account_in a ON a.external_id = t.account
+SELECT t.account_id, t.type, t.value, now()
+FROM (
+    SELECT coalesce(t.account_id, a.id) AS account_id, t.type, t.value
+    FROM quarry_attribute_in t LEFT JOIN quarry_account_in a ON a.external_id = t.account
+) t
 WHERE NOT EXISTS (
     SELECT 1 FROM accounts_accountattribute x
-    WHERE x.account_id = a.id AND x.type = t.type AND x.value = t.value OFFSET 0
+    WHERE x.account_id = t.account_id AND x.type = t.type AND x.value = t.value OFFSET 0
 )
-ORDER BY a.id, t.type, t.value
+ORDER BY t.account_id, t.type, t.value
 ON CONFLICT (account_id, type, value) DO NOTHING
 """
 
@@ -92,10 +99,10 @@ WITH created AS (
     RETURNING external_id, id
 ), linked AS (
     INSERT INTO detection_signalaccount (signal_id, account_id)
-    SELECT c.id, a.id
+    SELECT c.id, coalesce(l.account_id, a.id)
     FROM created c
     JOIN quarry_link_in l ON l.signal = c.external_id
-    JOIN quarry_account_in a ON a.external_id = l.account
+    LEFT JOIN quarry_account_in a ON a.external_id = l.account
 )
 SELECT external_id, id FROM created
 """
@@ -137,34 +144,42 @@ def _merge_accounts(signals: list[SignalIn]) -> dict[str, AccountIn]:
 
 def _stage_accounts(
     cursor, fresh: list[SignalIn], accounts: dict[str, AccountIn], memory: KnownAccounts
-) -> None:
-    """Copy the accounts the new signals name, with the id of each one this process knows and
-    only the attributes it has not seen stored, and the signals' links to them; then store the
-    accounts and attributes that are new."""
+) -> dict[str, tuple[int, frozenset]]:
+    """Copy the accounts the new signals name that this process does not know, the attributes
+    it has not seen stored, and the signals' links; store the new accounts and attributes.
+    Returns what the batch teaches the memory once it commits."""
     raw = cursor.cursor
     seen = {e: memory.get(e) for e in accounts}
-    with raw.copy(
-        "COPY quarry_account_in (external_id, name, email, organisation, country, "
-        "signup_at, id) FROM STDIN"
-    ) as copy:
+    unknown = [e for e, known in seen.items() if known is None]
+    if unknown:
+        with raw.copy(
+            "COPY quarry_account_in (external_id, name, email, organisation, country, "
+            "signup_at) FROM STDIN"
+        ) as copy:
+            for e in unknown:
+                a = accounts[e]
+                copy.write_row((e, a.name, a.email, a.organisation, a.country, a.signup_at))
+    new_attributes = 0
+    with raw.copy("COPY quarry_attribute_in (account, account_id, type, value) FROM STDIN") as copy:
         for e, a in accounts.items():
             known = seen[e]
-            copy.write_row(
-                (e, a.name, a.email, a.organisation, a.country, a.signup_at, known and known[0])
-            )
-    new_attributes = 0
-    with raw.copy("COPY quarry_attribute_in (account, type, value) FROM STDIN") as copy:
-        for e, a in accounts.items():
-            known_pairs = seen[e][1] if seen[e] else ()
-            for pair in a.attributes:
-                if pair not in known_pairs:
-                    copy.write_row((e, *pair))
+            if known is None:
+                for kind, value in a.attributes:
+                    copy.write_row((e, None, kind, value))
+                new_attributes += len(a.attributes)
+                continue
+            for kind, value in a.attributes:
+                if (kind, value) not in known[1]:
+                    copy.write_row((None, known[0], kind, value))
                     new_attributes += 1
-    with raw.copy("COPY quarry_link_in (signal, account) FROM STDIN") as copy:
+    with raw.copy("COPY quarry_link_in (signal, account, account_id) FROM STDIN") as copy:
         for s in fresh:
-            for external_id in {a.external_id for a in s.accounts}:
-                copy.write_row((s.external_id, external_id))
-    if not all(seen.values()):
+            for e in {a.external_id for a in s.accounts}:
+                known = seen[e]
+                copy.write_row(
+                    (s.external_id, None, known[0]) if known else (s.external_id, e, None)
+                )
+    if unknown:
         cursor.execute(_ACCOUNT_IDS)
         cursor.execute("SELECT EXISTS (SELECT 1 FROM quarry_account_in WHERE id IS NULL)")
         if cursor.fetchone()[0]:
@@ -172,6 +187,17 @@ def _stage_accounts(
             cursor.execute(_ACCOUNT_IDS)
     if new_attributes:
         cursor.execute(_ATTRIBUTES_INSERT)
+    if not unknown and not new_attributes:
+        return {}
+    ids = {}
+    if unknown:
+        cursor.execute("SELECT external_id, id FROM quarry_account_in")
+        ids = dict(cursor.fetchall())
+    return {
+        e: (ids[e] if seen[e] is None else seen[e][0], frozenset(a.attributes))
+        for e, a in accounts.items()
+        if seen[e] is None or not seen[e][1].issuperset(a.attributes)
+    }
 
 
 @transaction.atomic
@@ -218,15 +244,11 @@ def signal_ingest_batch(*, detector: Detector, signals: list[SignalIn]) -> Inges
         if not fresh:
             return IngestResult(statuses)
         accounts = _merge_accounts(fresh)
-        if accounts:
-            _stage_accounts(cursor, fresh, accounts, memory)
+        learned = _stage_accounts(cursor, fresh, accounts, memory) if accounts else {}
         cursor.execute(_SIGNALS_INSERT, [detector.pk])
         created = dict(cursor.fetchall())
-        if accounts:
-            cursor.execute("SELECT external_id, id FROM quarry_account_in")
-            ids = dict(cursor.fetchall())
-            stored = {e: (ids[e], frozenset(a.attributes)) for e, a in accounts.items()}
-            transaction.on_commit(lambda: memory.learn(epoch, stored))
+    if learned:
+        transaction.on_commit(lambda: memory.learn(epoch, learned))
     for external_id in created:
         statuses[first[external_id]] = CREATED
     return IngestResult(statuses, sorted(created.values()))
