@@ -82,3 +82,19 @@ def wait_for(predicate: Callable[[], bool], seconds: float = 90.0) -> bool:
             return True
         time.sleep(0.2)
     return False
+
+
+def beat_until(
+    predicate: Callable[[], bool], task, *, every: float = 1.0, seconds: float = 90.0
+) -> bool:
+    """Stand in for celery beat: publish `task` every `every` seconds until `predicate` holds."""
+    last = float("-inf")
+
+    def tick() -> bool:
+        nonlocal last
+        if time.monotonic() - last >= every:
+            last = time.monotonic()
+            task.delay()
+        return predicate()
+
+    return wait_for(tick, seconds)
