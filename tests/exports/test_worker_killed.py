@@ -4,6 +4,7 @@ at once), exactly once, into one bundle that verifies, with no partial file left
 or custody record written twice."""
 
 import os
+import shutil
 
 import pytest
 from django.conf import settings
@@ -18,17 +19,21 @@ from tests.worker import beat_until, kill_worker, start_worker, stop_worker, wai
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-FILES, MIB_PER_FILE = 3, 100  # large enough that a build takes a few seconds
+# 300 MiB: a build takes seconds. In many files, because the export writes its progress as
+# each file starts: a build shows progress > 0 early, well before it ends.
+FILES, MIB_PER_FILE = 30, 10
 
 
 @pytest.fixture
-def worker_env(tmp_path, export_settings) -> dict[str, str]:
-    return {
+def worker_env(tmp_path, export_settings):
+    yield {
         "QUARRY_VAR_DIR": str(tmp_path),  # the test's evidence is tmp_path/evidence
         "QUARRY_EXPORT_DIR": settings.QUARRY_EXPORT_DIR,
         "QUARRY_EXPORT_KEY_PATH": settings.QUARRY_EXPORT_KEY_PATH,
         "QUARRY_ORGANIZATION": settings.QUARRY_ORGANIZATION,
     }
+    for large in ("evidence", "exports"):  # pytest keeps the last runs' tmp_path
+        shutil.rmtree(tmp_path / large, ignore_errors=True)
 
 
 @pytest.fixture
