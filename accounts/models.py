@@ -221,7 +221,8 @@ class RecomputeStatus(models.TextChoices):
 
 
 class ClusterRecompute(models.Model):
-    """One full recomputation of the clusters, run in the background with visible progress."""
+    """One full recomputation of the clusters, run in the background with visible progress. A
+    running job whose worker died is run again by the next delivery of its task."""
 
     status = models.CharField(
         max_length=8, choices=RecomputeStatus.choices, default=RecomputeStatus.QUEUED
@@ -233,6 +234,10 @@ class ClusterRecompute(models.Model):
     )
     stats = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # When the recovery sweep last published the job again (core/recovery.py); a new attempt
+    # clears it.
+    requeued_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

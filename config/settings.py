@@ -179,6 +179,14 @@ if CELERY_BROKER_URL == "filesystem://":
         "control_folder": str(CELERY_QUEUE_DIR / "control"),
         "store_processed": False,
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://", "sentinel://")):
+    # A message taken by a worker that dies unacknowledged goes back to the queue only after
+    # this many seconds. A task still running then is delivered a second time (a no-op: every
+    # task claims its row), so it must exceed the longest export; the recovery sweep below
+    # republishes a dead worker's export or recompute long before.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 12 * 3600),
+    }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -269,6 +277,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "detection.tasks.signals_route_pending",
         "schedule": 30.0,
     },
+    # Publish again the exports and cluster recomputes whose message was lost (core/recovery.py).
+    "core-work-recover": {
+        "task": "core.tasks.work_recover_task",
+        "schedule": float(env_int("QUARRY_RECOVERY_SWEEP_SECONDS", 60)),
+    },
     # Re-hash all evidence and re-verify all audit chains once a day (what verify_integrity does).
     "core-integrity-sweep": {
         "task": "core.tasks.integrity_sweep_task",
@@ -281,3 +294,8 @@ QUARRY_FEED_PAGE_SIZE = env_int("QUARRY_FEED_PAGE_SIZE", 1000)
 QUARRY_FEED_BACKOFF_BASE_SECONDS = env_int("QUARRY_FEED_BACKOFF_BASE_SECONDS", 2)
 QUARRY_FEED_BACKOFF_CAP_SECONDS = env_int("QUARRY_FEED_BACKOFF_CAP_SECONDS", 300)
 QUARRY_FEED_POLL_BUDGET_SECONDS = env_int("QUARRY_FEED_POLL_BUDGET_SECONDS", 50)
+# A feed claimed for a poll is not claimed again for this long: keep it above the budget plus
+# one request's timeout. A poll killed with its worker holds the feed until the lease runs out.
+QUARRY_FEED_LEASE_SECONDS = env_int("QUARRY_FEED_LEASE_SECONDS", 120)
+# Exports and cluster recomputes still queued this long are published again by the sweep.
+QUARRY_RECOVERY_GRACE_SECONDS = env_int("QUARRY_RECOVERY_GRACE_SECONDS", 300)

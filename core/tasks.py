@@ -14,3 +14,12 @@ def integrity_sweep_task() -> int:
     for problem in problems:
         log.error("integrity: %s: %s", problem.where, problem.what)
     return len(problems)
+
+
+@shared_task
+def work_recover_task() -> dict[str, list[int]]:
+    """Scheduled by beat: publish again the exports and cluster recomputes nobody is running
+    (core/recovery.py)."""
+    from .recovery import work_recover
+
+    return work_recover()

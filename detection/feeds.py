@@ -215,9 +215,14 @@ def feed_poll(*, detector_id: int, max_seconds: float | None = None) -> PollOutc
                 return outcome
 
 
-def feeds_claim_due(*, lease_seconds: int = 300) -> list[int]:
+def feeds_claim_due(*, lease_seconds: int | None = None) -> list[int]:
     """Pull detectors whose next poll is due, each claimed with a lease by a conditional UPDATE
-    so that two beats (or a slow poll) never poll one feed twice at once."""
+    so that two beats (or a slow poll) never poll one feed twice at once. A poll clears its
+    lease when it ends; one killed with its worker leaves it to run out
+    (QUARRY_FEED_LEASE_SECONDS), and the next beat after that polls the feed again from its
+    stored cursor."""
+    if lease_seconds is None:
+        lease_seconds = _setting("QUARRY_FEED_LEASE_SECONDS", 120)
     now = timezone.now()
     due = []
     for detector in Detector.objects.filter(mode=DetectorMode.PULL, enabled=True).only("id"):

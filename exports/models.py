@@ -12,7 +12,8 @@ class ExportStatus(models.TextChoices):
 
 class Export(models.Model):
     """One legal bundle of one case. `status` only moves queued → running → done | failed;
-    a running export whose builder died is picked up again by the next delivery of its task."""
+    a running export whose builder died is picked up again by the next delivery of its task,
+    which the recovery sweep publishes if the broker does not deliver it again by itself."""
 
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="exports")
     status = models.CharField(
@@ -34,6 +35,9 @@ class Export(models.Model):
     key_fingerprint = models.CharField(max_length=64, blank=True)
     payload_oxum = models.CharField(max_length=40, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # When the recovery sweep last published the build again (core/recovery.py); a new attempt
+    # clears it. It spaces the sweep's re-publishes of one export by its grace period.
+    requeued_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -8,11 +8,10 @@ then marks the export done, so no half-written bundle is ever offered for downlo
 import logging
 import os
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -20,6 +19,7 @@ from cases.audit import actor_label, event_append
 from cases.models import Case
 from core.enqueue import task_enqueue_on_commit
 from core.errors import DomainError, PermissionDenied
+from core.locks import advisory_lock_try
 from core.roles import LEAD, LEGAL, user_roles
 from evidence.models import CustodyAction, Evidence
 from evidence.services import custody_record
@@ -37,7 +37,7 @@ from .models import Export, ExportStatus
 logger = logging.getLogger(__name__)
 
 EXPORT_ROLES = frozenset({LEGAL, LEAD})
-_BUILD_LOCK_NAMESPACE = 0x51A8  # first key of the session advisory lock "building export N"
+BUILD_LOCK_NAMESPACE = 0x51A8  # first key of the session advisory lock "building export N"
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes
 
 
@@ -119,22 +119,12 @@ def export_request(
     return export
 
 
-@contextmanager
 def _build_lock(export_id: int):
     """A session-level advisory lock held for the whole build. PostgreSQL drops it when the
     builder's connection dies, so a build killed halfway leaves the lock free and the export
-    in `running`: the next delivery of the task finds both and builds it again."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_BUILD_LOCK_NAMESPACE, export_id])
-        (acquired,) = cursor.fetchone()
-    try:
-        yield acquired
-    finally:
-        if acquired:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_advisory_unlock(%s, %s)", [_BUILD_LOCK_NAMESPACE, export_id]
-                )
+    in `running`: the next delivery of the task (or the recovery sweep's re-publish) finds both
+    and builds it again."""
+    return advisory_lock_try(BUILD_LOCK_NAMESPACE, export_id)
 
 
 class _ProgressReporter:
@@ -173,6 +163,7 @@ def export_run(*, export_id: int) -> Export | None:
             progress=0,
             current_item="",
             error="",
+            requeued_at=None,
         )
         if not claimed:
             return None

@@ -2,7 +2,9 @@
 process (Redis in CI, the filesystem transport under var/ on a laptop), pointed at the test
 database."""
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -15,10 +17,16 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def start_worker(extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+def start_worker(
+    extra_env: dict[str, str] | None = None, *, prefork: bool = False, purge: bool = True
+) -> subprocess.Popen:
+    """A worker with the solo pool, or with `prefork` a parent and one child process that runs
+    the tasks, as in production. It leads its own process group, so `kill_worker` can take
+    down parent and child at once. `purge=False` keeps what earlier workers left queued."""
     from config.celery import app
 
-    app.control.purge()  # tasks left by earlier tests point at rows that no longer exist
+    if purge:
+        app.control.purge()  # tasks left by earlier tests point at rows that no longer exist
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -36,8 +44,7 @@ def start_worker(extra_env: dict[str, str] | None = None) -> subprocess.Popen:
             "-A",
             "config",
             "worker",
-            "--pool",
-            "solo",
+            *(["--pool", "prefork", "--concurrency", "1"] if prefork else ["--pool", "solo"]),
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
@@ -48,6 +55,7 @@ def start_worker(extra_env: dict[str, str] | None = None) -> subprocess.Popen:
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        start_new_session=True,
     )
 
 
@@ -56,8 +64,15 @@ def stop_worker(process: subprocess.Popen) -> None:
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        kill_worker(process)
+
+
+def kill_worker(process: subprocess.Popen) -> None:
+    """SIGKILL the worker's whole process group, the way an OOM killer or a lost node ends it:
+    no signal handler runs, nothing is acknowledged or rejected."""
+    with contextlib.suppress(ProcessLookupError):  # the group is gone already
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def wait_for(predicate: Callable[[], bool], seconds: float = 90.0) -> bool:
@@ -67,3 +82,19 @@ def wait_for(predicate: Callable[[], bool], seconds: float = 90.0) -> bool:
             return True
         time.sleep(0.2)
     return False
+
+
+def beat_until(
+    predicate: Callable[[], bool], task, *, every: float = 1.0, seconds: float = 90.0
+) -> bool:
+    """Stand in for celery beat: publish `task` every `every` seconds until `predicate` holds."""
+    last = float("-inf")
+
+    def tick() -> bool:
+        nonlocal last
+        if time.monotonic() - last >= every:
+            last = time.monotonic()
+            task.delay()
+        return predicate()
+
+    return wait_for(tick, seconds)
