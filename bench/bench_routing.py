@@ -134,6 +134,16 @@ def main(argv: list[str]) -> int:
         strong, routed, p50, p99, worst, attached = c.fetchone()
         c.execute("SELECT count(*) FROM detection_signal WHERE detector_id = %s", [detector.pk])
         total = c.fetchone()[0]
+        # Where in the run the slow attachments were: the worst latency per 10 s of arrivals.
+        c.execute(
+            "WITH s AS (SELECT received_at, routed_at, min(received_at) OVER () AS t0 "
+            "  FROM detection_signal WHERE detector_id = %s "
+            "  AND severity IN ('high', 'critical') AND confidence >= %s) "
+            "SELECT floor(extract(epoch FROM received_at - t0) / 10)::int * 10, "
+            "max(extract(epoch FROM routed_at - received_at)) FROM s GROUP BY 1 ORDER BY 1",
+            [detector.pk, rules.strong_min_confidence],
+        )
+        windows = c.fetchall()
     offered = total / sent_s
     routed_rate = total / routed_s
     print(
@@ -149,6 +159,10 @@ def main(argv: list[str]) -> int:
         f"strong signals: {strong}, attached: {attached}; latency received→attached "
         f"p50 {p50 or 0:.2f}s, p99 {p99 or 0:.2f}s, max {worst or 0:.2f}s "
         f"(target ≤ {TARGET_SECONDS:.0f}s)"
+    )
+    print(
+        "worst latency by arrival window: "
+        + ", ".join(f"{start}-{start + 10}s {worst:.1f}s" for start, worst in windows)
     )
     print(f"cases opened: {Case.objects.count() - cases_before}")
     ok = strong > 0 and attached == strong and worst is not None and worst <= TARGET_SECONDS
