@@ -139,8 +139,10 @@ def _browse(port, cookies, seed, start_at, seconds, think, results) -> None:
 
 
 def _detect(port, token, payloads, batch, rate, seconds, concurrency, start_at, results) -> None:
-    """Batch i is due at start + i × batch / rate; a batch whose due time falls after the window
-    is not sent. Several connections, so that one slow answer does not hold the schedule up."""
+    """Batch i is due at start + i × batch / rate. Nothing is sent once the window is over: when
+    the server cannot keep the pace the batches left are dropped, not sent late, and the rate
+    reported is what it took. Several connections, so that one slow answer does not hold the
+    schedule up."""
     import http.client
     import json
 
@@ -156,7 +158,7 @@ def _detect(port, token, payloads, batch, rate, seconds, concurrency, start_at, 
                 i = state["next"]
                 state["next"] += 1
             due = start_at + i * interval
-            if i >= len(payloads) or due >= start_at + seconds:
+            if i >= len(payloads) or max(due, time.time()) >= start_at + seconds:
                 return
             lag = time.time() - due
             if lag < 0:
