@@ -19,9 +19,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(port: int, workers: int = 3, threads: int = 1) -> subprocess.Popen:
+def start_gunicorn(
+    port: int, workers: int = 3, threads: int = 1, env: dict | None = None
+) -> subprocess.Popen:
     """Sync workers by default; with threads > 1 the gthread worker, which also keeps client
-    connections alive between requests."""
+    connections alive between requests. `env` adds to (or overrides) this process's environment,
+    e.g. a DATABASE_URL of its own."""
     threaded = ["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []
     proc = subprocess.Popen(
         [
@@ -40,7 +43,7 @@ def start_gunicorn(port: int, workers: int = 3, threads: int = 1) -> subprocess.
             "120",
         ],
         cwd=ROOT,
-        env={**os.environ, "SECURE_COOKIES": "0"},
+        env={**os.environ, "SECURE_COOKIES": "0", **(env or {})},
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import warnings
+from pathlib import Path
 
 from .env import VAR_DIR, env_int
 
@@ -34,8 +35,8 @@ def _as_user() -> dict:
     return {"user": SYSTEM_USER}
 
 
-def _prepare_for_root() -> None:
-    """When run as root (containers, CI), hand var/pg to an unprivileged system user."""
+def _prepare_for_root(pgdata: Path = PGDATA) -> None:
+    """When run as root (containers, CI), hand the data dir to an unprivileged system user."""
     if os.geteuid() != 0:
         return
     import pwd
@@ -49,13 +50,13 @@ def _prepare_for_root() -> None:
     )
 
     ensure_user_exists(SYSTEM_USER)
-    ensure_prefix_permissions(PGDATA)
+    ensure_prefix_permissions(pgdata)
     ensure_prefix_permissions(POSTGRES_BIN_PATH)
     readable = stat.S_IRGRP | stat.S_IROTH
     ensure_folder_permissions(POSTGRES_BIN_PATH, readable | stat.S_IXGRP | stat.S_IXOTH)
     ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", readable)
     entry = pwd.getpwnam(SYSTEM_USER)
-    for path in (PGDATA.parent, PGDATA):
+    for path in (pgdata.parent, pgdata):
         os.chown(path, entry.pw_uid, entry.pw_gid)
 
 
@@ -73,15 +74,22 @@ def is_running() -> bool:
 def start() -> None:
     if is_running():
         return
-    PGDATA.mkdir(parents=True, exist_ok=True)
-    PGDATA.chmod(0o700)
-    _prepare_for_root()
-    if not (PGDATA / "PG_VERSION").exists():
+    cluster_start(PGDATA, port(), LOGFILE)
+    _create_database()
+
+
+def cluster_start(pgdata: Path, port: int, logfile: Path) -> None:
+    """Initialise `pgdata` if it is new and start a server on it, listening on 127.0.0.1:port.
+    Also what the fault tests use for a server of their own that they may stop and start."""
+    pgdata.mkdir(parents=True, exist_ok=True)
+    pgdata.chmod(0o700)
+    _prepare_for_root(pgdata)
+    if not (pgdata / "PG_VERSION").exists():
         subprocess.run(
             [
                 _bin("initdb"),
                 "-D",
-                str(PGDATA),
+                str(pgdata),
                 "--auth=trust",
                 "--encoding=UTF8",
                 "-U",
@@ -91,10 +99,10 @@ def start() -> None:
             stdout=subprocess.DEVNULL,
             **_as_user(),
         )
-    # Only loopback TCP, the socket inside PGDATA; a few settings that suit a laptop and the
-    # benchmarks (COPY-heavy loads, big sorts during cluster recomputes).
+    # Only loopback TCP, the socket inside the data dir; a few settings that suit a laptop and
+    # the benchmarks (COPY-heavy loads, big sorts during cluster recomputes).
     options = (
-        f"-h 127.0.0.1 -p {port()} -k {PGDATA} -c max_connections=200 "
+        f"-h 127.0.0.1 -p {port} -k {pgdata} -c max_connections=200 "
         "-c shared_buffers=256MB -c work_mem=32MB -c maintenance_work_mem=256MB "
         "-c synchronous_commit=off -c max_wal_size=2GB"
     )
@@ -102,9 +110,9 @@ def start() -> None:
         [
             _bin("pg_ctl"),
             "-D",
-            str(PGDATA),
+            str(pgdata),
             "-l",
-            str(LOGFILE),
+            str(logfile),
             "-o",
             options,
             "-w",
@@ -116,7 +124,18 @@ def start() -> None:
         stdout=subprocess.DEVNULL,
         **_as_user(),
     )
-    _create_database()
+
+
+def cluster_stop(pgdata: Path, mode: str = "fast") -> None:
+    """Stop the server on `pgdata` (fast: roll back open transactions, close every session)."""
+    if not (pgdata / "postmaster.pid").exists():
+        return
+    subprocess.run(
+        [_bin("pg_ctl"), "-D", str(pgdata), "-m", mode, "-w", "stop"],
+        check=False,
+        stdout=subprocess.DEVNULL,
+        **_as_user(),
+    )
 
 
 def _create_database() -> None:
@@ -148,14 +167,7 @@ def _create_database() -> None:
 
 
 def stop() -> None:
-    if not (PGDATA / "postmaster.pid").exists():
-        return
-    subprocess.run(
-        [_bin("pg_ctl"), "-D", str(PGDATA), "-m", "fast", "-w", "stop"],
-        check=False,
-        stdout=subprocess.DEVNULL,
-        **_as_user(),
-    )
+    cluster_stop(PGDATA)
 
 
 def main(argv: list[str]) -> int:

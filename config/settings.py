@@ -88,6 +88,10 @@ DATABASES = {
 # Web pages run short queries whose cost estimates (correlated EXISTS for visibility) can cross
 # the JIT threshold: compiling then costs more than the query. Off for our connections.
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# A database host that takes the connection but never answers (a fail-over in progress, a
+# network partition) would otherwise hold the request until gunicorn kills the worker; with a
+# bound, the request gets the 503 with Retry-After like any other unreachable database.
+DATABASES["default"]["OPTIONS"]["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
