@@ -421,13 +421,17 @@ def cluster_recompute_all(*, progress: Progress = _noop) -> ClusterResult:
 
 # The values of some accounts, each with its holder count, counting a value's holders only up
 # to `ceiling` past its hub threshold: a hub shared by 20,000 accounts costs a few hundred index
-# entries to recognise, not 20,000.
+# entries to recognise, not 20,000. The accounts' values are read account by account from the
+# (account, type, value) index: given thousands of accounts at once (a campaign's first minute),
+# `account_id = ANY(...)` let the planner scan every value of the linking types instead.
 _VALUES_OF_ACCOUNTS = """
     WITH candidates AS (
-        SELECT DISTINCT type, value,
-            (%(limits)s::int[])[array_position(%(types)s::text[], type::text)] AS hub_threshold
-        FROM accounts_accountattribute
-        WHERE account_id = ANY(%(accounts)s) AND type = ANY(%(types)s::text[]))
+        SELECT DISTINCT x.type, x.value,
+            (%(limits)s::int[])[array_position(%(types)s::text[], x.type::text)] AS hub_threshold
+        FROM unnest(%(accounts)s::bigint[]) AS s(id)
+        CROSS JOIN LATERAL (
+            SELECT type, value FROM accounts_accountattribute
+            WHERE account_id = s.id AND type = ANY(%(types)s::text[]) OFFSET 0) x)
     SELECT c.type, c.value, c.hub_threshold, n.holders FROM candidates c
     CROSS JOIN LATERAL (SELECT count(*) AS holders FROM (
         SELECT 1 FROM accounts_accountattribute b WHERE b.type = c.type AND b.value = c.value
