@@ -9,6 +9,7 @@ import json
 import orjson
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError, UnsupportedMediaType
@@ -121,7 +122,9 @@ def _respond(detector: Detector, items: list, convert) -> Response:
         code = status.HTTP_200_OK
     else:
         code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    return Response(report, status=code)
+    # Always JSON, one entry per item: orjson writes 5,000 of them in a fraction of the time
+    # DRF's renderer takes.
+    return HttpResponse(orjson.dumps(report), status=code, content_type="application/json")
 
 
 class SignalIngest(DetectorAPIView):

@@ -163,7 +163,14 @@ def _account_plain(raw) -> AccountIn | None:
         if type(attr) is not dict:
             return None
         kind, value = attr.get("type"), attr.get("value")
-        if kind not in ATTRIBUTE_TYPES or not _plain_text(value, 500):
+        # _plain_text, inlined: this line runs for every attribute of every account.
+        if (
+            kind not in ATTRIBUTE_TYPES
+            or type(value) is not str
+            or not 0 < len(value) <= 500
+            or not value.isascii()
+            or "\x00" in value
+        ):
             return None
         pairs.append((kind, value))
     return AccountIn(external_id=raw["external_id"], attributes=tuple(dict.fromkeys(pairs)))
