@@ -186,6 +186,10 @@ def case_comment_view(request, number: str):
     return _back(number, "notes")
 
 
+def _active_user(username: str):
+    return User.objects.filter(username=username, is_active=True).first()
+
+
 @login_required
 @require_POST
 def case_assign_view(request, number: str):
@@ -194,7 +198,7 @@ def case_assign_view(request, number: str):
     username = form.cleaned_data["assignee"].strip() if form.is_valid() else ""
     assignee = None
     if username:
-        assignee = User.objects.filter(username=username, is_active=True).first()
+        assignee = _active_user(username)
         if assignee is None:
             messages.error(request, "No such user.")
             return redirect("cases:detail", number=number)
@@ -225,11 +229,7 @@ def case_tags_view(request, number: str):
 def case_member_view(request, number: str):
     case = case_get_for_user(request.user, number)
     form = MemberForm(request.POST)
-    member = (
-        User.objects.filter(username=form.cleaned_data["member"].strip(), is_active=True).first()
-        if form.is_valid()
-        else None
-    )
+    member = _active_user(form.cleaned_data["member"].strip()) if form.is_valid() else None
     if member is None:
         messages.error(request, "No such user.")
         return redirect("cases:detail", number=number)

@@ -68,7 +68,5 @@ def known_accounts() -> KnownAccounts:
     key = (db["HOST"], db["PORT"], db["NAME"])
     memory = _memories.get(key)
     if memory is None:
-        memory = _memories.setdefault(
-            key, KnownAccounts(getattr(settings, "QUARRY_INGEST_KNOWN_ACCOUNTS", 50_000))
-        )
+        memory = _memories.setdefault(key, KnownAccounts(settings.QUARRY_INGEST_KNOWN_ACCOUNTS))
     return memory
