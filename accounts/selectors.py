@@ -4,7 +4,7 @@ cases.selectors.cases_visible_to, so a hidden case never leaks through an accoun
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 
 from cases.models import OPEN_STATES, Case
@@ -139,13 +139,36 @@ def account_cases_for_user(account: Account, user) -> QuerySet[CaseAccount]:
     )
 
 
+def _visible_cases_sql(user) -> tuple[str, tuple]:
+    """cases_visible_to(user) as SQL returning case ids, for raw queries that need the rule."""
+    visible = cases_visible_to(user)
+    if visible.query.is_empty():
+        return "SELECT NULL::bigint WHERE false", ()
+    return visible.values("pk").query.sql_with_params()
+
+
 def account_signals(account: Account, user, *, limit: int = 50) -> QuerySet[Signal]:
-    """Signals about the account, except those routed to a case hidden from the user."""
-    visible = Q(case__isnull=True) | Q(case__in=cases_visible_to(user))
+    """Signals about the account, newest first, except those routed to a case hidden from the
+    user.
+
+    The account's signals are gathered first and sorted on their own. Left to itself the
+    planner walks the whole signal table backwards by observed_at, probing each signal for a
+    link to this account: 2.6 s for an account with no signals on a 500,000-signal table. The
+    MATERIALIZED CTE is the fence that keeps it from flattening the query back into that walk.
+    """
+    visible_sql, visible_params = _visible_cases_sql(user)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH mine AS MATERIALIZED (SELECT s.id, s.observed_at, s.case_id "
+            "FROM detection_signalaccount sa JOIN detection_signal s ON s.id = sa.signal_id "
+            "WHERE sa.account_id = %s) "
+            f"SELECT id FROM mine WHERE case_id IS NULL OR case_id IN ({visible_sql}) "
+            "ORDER BY observed_at DESC, id DESC LIMIT %s",
+            [account.pk, *visible_params, limit],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
     return (
-        Signal.objects.filter(visible, accounts=account)
-        .select_related("detector")
-        .order_by("-observed_at")[:limit]
+        Signal.objects.filter(pk__in=ids).select_related("detector").order_by("-observed_at", "-pk")
     )
 
 
