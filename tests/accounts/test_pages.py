@@ -93,6 +93,14 @@ def test_account_signals_fill_the_limit_past_hidden_ones(oscar, case, restricted
     assert list(account_signals(account, oscar, limit=3)) == older[::-1]
 
 
+def test_account_signals_look_past_a_window_full_of_hidden_ones(oscar, case, restricted_case):
+    """More hidden signals than the first window holds (four times the limit)."""
+    account = AccountFactory()
+    older = signals_about(account, None, case)
+    signals_about(account, *[restricted_case] * 9, start=T0 + timedelta(days=1))
+    assert list(account_signals(account, oscar, limit=2)) == older[::-1]
+
+
 def test_account_signals_leave_out_other_accounts_signals(alice):
     account, other = AccountFactory(), AccountFactory()
     mine = signals_about(account, None)
