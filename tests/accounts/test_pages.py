@@ -1,9 +1,13 @@
+from datetime import UTC, datetime, timedelta
+
 from django.urls import reverse
 
 from accounts import graph
 from accounts.clustering import cluster_recompute_all
 from accounts.models import CaseAccount, ClusterMember, ClusterRecompute
+from accounts.selectors import account_signals
 from accounts.tasks import cluster_recompute_run
+from tests.factories import AccountFactory, DetectorFactory, SignalFactory, UserFactory
 
 from .conftest import account_with, set_weight
 
@@ -25,6 +29,89 @@ def test_the_account_page_marks_a_hub_as_not_clustering(client, alice):
     client.force_login(alice)
     page = client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
     assert "a hub: shown, never used to cluster" in page
+
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def signals_about(account, *cases, start=T0) -> list:
+    """One signal per entry of `cases` (None: unrouted), an hour apart, the first the oldest."""
+    made = []
+    for hours, case in enumerate(cases):
+        signal = SignalFactory(case=case, observed_at=start + timedelta(hours=hours))
+        signal.accounts.add(account)
+        made.append(signal)
+    return made
+
+
+def test_the_account_page_leaves_out_signals_of_a_case_hidden_from_the_user(
+    client, oscar, restricted_case
+):
+    account = AccountFactory()
+    for name, case in (("shown-detector", None), ("hidden-detector", restricted_case)):
+        SignalFactory(case=case, detector=DetectorFactory(name=name)).accounts.add(account)
+    client.force_login(oscar)
+    page = client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
+    assert "shown-detector" in page
+    assert "hidden-detector" not in page
+
+
+def test_the_account_page_shows_a_restricted_cases_signals_to_its_members(
+    client, alice, restricted_case
+):
+    account = AccountFactory()
+    detector = DetectorFactory(name="member-detector")
+    SignalFactory(case=restricted_case, detector=detector).accounts.add(account)
+    client.force_login(alice)
+    page = client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
+    assert "member-detector" in page
+
+
+def test_the_account_page_of_an_account_without_signals_says_so(client, alice):
+    client.force_login(alice)
+    page = client.get(reverse("accounts:detail", args=[AccountFactory().pk])).content.decode()
+    assert "No signals about this account." in page
+
+
+def test_account_signals_are_newest_first(alice, case):
+    account = AccountFactory()
+    made = signals_about(account, None, case, None, case)
+    assert list(account_signals(account, alice)) == made[::-1]
+
+
+def test_account_signals_stop_at_the_limit_with_the_newest(alice):
+    account = AccountFactory()
+    made = signals_about(account, *[None] * 6)
+    assert list(account_signals(account, alice, limit=4)) == made[:1:-1]
+
+
+def test_account_signals_fill_the_limit_past_hidden_ones(oscar, case, restricted_case):
+    """The newest signals are in a hidden case: the limit counts only what the user sees."""
+    account = AccountFactory()
+    older = signals_about(account, case, None, case)
+    signals_about(account, *[restricted_case] * 5, start=T0 + timedelta(days=1))
+    assert list(account_signals(account, oscar, limit=3)) == older[::-1]
+
+
+def test_account_signals_look_past_a_window_full_of_hidden_ones(oscar, case, restricted_case):
+    """More hidden signals than the first window holds (four times the limit)."""
+    account = AccountFactory()
+    older = signals_about(account, None, case)
+    signals_about(account, *[restricted_case] * 9, start=T0 + timedelta(days=1))
+    assert list(account_signals(account, oscar, limit=2)) == older[::-1]
+
+
+def test_account_signals_leave_out_other_accounts_signals(alice):
+    account, other = AccountFactory(), AccountFactory()
+    mine = signals_about(account, None)
+    signals_about(other, None, start=T0 + timedelta(days=1))
+    assert list(account_signals(account, alice)) == mine
+
+
+def test_a_user_without_a_role_sees_only_unrouted_signals(case):
+    account = AccountFactory()
+    unrouted, _ = signals_about(account, None, case)
+    assert list(account_signals(account, UserFactory(username="rolf"))) == [unrouted]
 
 
 def test_the_cluster_page_lists_members_and_shared_values(client, alice):

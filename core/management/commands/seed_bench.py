@@ -1,5 +1,10 @@
 """Fill a database fast for benchmarks: cases (each with a correct `case.created` audit event),
-accounts with attributes and case links, and signals, all written with COPY.
+accounts with attributes and case links, and signals with the accounts they are about, all
+written with COPY.
+
+Each signal is about one account. One account (the first of the run) is the subject of
+`--big-account-signals` of them, the account-page benchmark's busiest account; the others are
+drawn from the first half of the run's accounts, so the second half has no signals at all.
 
     python manage.py seed_bench --cases 50000 --signals 1000000 --accounts 100000
 
@@ -90,6 +95,12 @@ class Command(BaseCommand):
             default=10_000,
             help=f"signals on one case, tagged {BIG_CASE_TAG!r} (the case-page benchmark)",
         )
+        parser.add_argument(
+            "--big-account-signals",
+            type=int,
+            default=20_000,
+            help="signals about the run's first account (the account-page benchmark)",
+        )
         parser.add_argument("--seed", type=int, default=5)
 
     def handle(self, *args, cases: int, signals: int, accounts: int, **options):
@@ -105,6 +116,7 @@ class Command(BaseCommand):
             account_ids = self._accounts(accounts)
             self._links(case_rows, account_ids)
             self._signals(signals, options["big_case_signals"], case_rows, detectors)
+            self._signal_accounts(signals, options["big_account_signals"], account_ids)
         with connection.cursor() as cursor:
             for table in (
                 "cases_case",
@@ -113,6 +125,7 @@ class Command(BaseCommand):
                 "accounts_accountattribute",
                 "accounts_caseaccount",
                 "detection_signal",
+                "detection_signalaccount",
             ):
                 cursor.execute(f"ANALYZE {table}")
         self.stdout.write(
@@ -374,6 +387,7 @@ class Command(BaseCommand):
         rng = self.rng
         kinds = SignalKind.values
         big = min(big, n)
+        self._big_case_signals = big
         case_ids = [r["id"] for r in rows]
         big_case = rows[0]["id"] if rows else None
 
@@ -401,3 +415,28 @@ class Command(BaseCommand):
             lines(),
         )
         self._step("signals", started, count)
+
+    def _signal_accounts(self, n: int, big: int, account_ids: list[int]) -> None:
+        """Link signal i (external id `bench-<run>-<i>`) to its account in one statement: the
+        accounts go in as an array indexed by i, so no signal id travels back to Python."""
+        if not account_ids or not n:
+            return
+        started = time.perf_counter()
+        rng = self.rng
+        first_half = account_ids[: max(1, len(account_ids) // 2)]
+        # The big case's signals come first; the big account's follow, so they are routed
+        # like any other signal (some to restricted cases).
+        big_case = min(n, self._big_case_signals)
+        owner = [
+            account_ids[0] if big_case <= i < big_case + big else rng.choice(first_half)
+            for i in range(n)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO detection_signalaccount (signal_id, account_id) "
+                "SELECT s.id, (%s::bigint[])[split_part(s.external_id, '-', 3)::int + 1] "
+                "FROM detection_signal s WHERE s.external_id LIKE %s",
+                [owner, f"bench-{self.run}-%"],
+            )
+            count = cursor.rowcount
+        self._step("signal-account links", started, count)
