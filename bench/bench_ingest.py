@@ -15,7 +15,7 @@ from django.db import connection
 
 from detection.services import detector_create
 
-from .common import bodies, cleanup, free_port, signal_batch, start_gunicorn
+from .common import bodies, cleanup, free_port, signal_batch, start_gunicorn, tables_settle
 
 TARGET = 20_000
 
@@ -134,6 +134,8 @@ def main(argv: list[str]) -> int:
     detector, token = detector_create(name=f"bench-ingest-{run}")
     copy_detector, _ = detector_create(name=f"bench-copy-{run}")
     payloads = bodies(run, args.signals, args.batch, args.accounts)
+    with connection.cursor() as cursor:
+        print(f"set-up: vacuum and analyze {tables_settle(cursor):.0f}s")
     port = free_port()
     server = start_gunicorn(port, args.workers, args.threads)
     try:
@@ -142,6 +144,8 @@ def main(argv: list[str]) -> int:
     finally:
         server.terminate()
         server.wait(30)
+    with connection.cursor() as cursor:
+        tables_settle(cursor)
     copy_s = _copy_baseline(
         "c" + run[1:], args.signals, args.batch, args.accounts, copy_detector.pk
     )

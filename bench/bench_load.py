@@ -29,7 +29,15 @@ import time
 import uuid
 from collections import defaultdict
 
-from .common import bodies, cleanup, free_port, start_gunicorn, start_worker, stop
+from .common import (
+    bodies,
+    cleanup,
+    free_port,
+    routing_backlog_clear,
+    start_gunicorn,
+    start_worker,
+    stop,
+)
 
 PAGE_TYPES = [
     "dashboard",
@@ -236,12 +244,10 @@ def _settle() -> None:
 
     from cases.models import Case
     from detection.models import Signal
-    from detection.tasks import signals_route_pending
 
-    backlog = Signal.objects.filter(routed_at__isnull=True).count()
+    started = time.perf_counter()
+    backlog = routing_backlog_clear()
     if backlog:
-        started = time.perf_counter()
-        signals_route_pending()
         print(
             f"set-up: routed the {backlog:,} signals left unrouted in "
             f"{time.perf_counter() - started:.0f}s"

@@ -19,7 +19,15 @@ from detection.campaign import campaign_accounts
 from detection.models import RoutingSettings
 from detection.services import detector_create
 
-from .common import cleanup, free_port, start_gunicorn, start_worker, stop
+from .common import (
+    cleanup,
+    free_port,
+    routing_backlog_clear,
+    start_gunicorn,
+    start_worker,
+    stop,
+    tables_settle,
+)
 
 TARGET_SECONDS = 10.0
 
@@ -80,6 +88,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--route-workers", type=int, default=2)
     args, _ = parser.parse_known_args(argv)
+    backlog = routing_backlog_clear()
+    if backlog:
+        print(f"set-up: routed {backlog:,} signals earlier runs had left unrouted")
+    with connection.cursor() as cursor:
+        print(f"set-up: vacuum and analyze {tables_settle(cursor):.0f}s")
     run = "r" + uuid.uuid4().hex[:6]
     detector, token = detector_create(name=f"bench-routing-{run}")
     rules = RoutingSettings.current()

@@ -144,7 +144,7 @@ def _merge_accounts(signals: list[SignalIn]) -> dict[str, AccountIn]:
 
 def _stage_accounts(
     cursor, fresh: list[SignalIn], accounts: dict[str, AccountIn], memory: KnownAccounts
-) -> dict[str, tuple[int, frozenset]]:
+) -> dict[str, tuple[int, tuple[tuple[str, str], ...]]]:
     """Copy the accounts the new signals name that this process does not know, the attributes
     it has not seen stored, and the signals' links; store the new accounts and attributes.
     Returns what the batch teaches the memory once it commits."""
@@ -169,15 +169,15 @@ def _stage_accounts(
                 new_attributes += len(a.attributes)
                 continue
             for kind, value in a.attributes:
-                if (kind, value) not in known[1]:
-                    copy.write_row((None, known[0], kind, value))
+                if not known.has(kind, value):
+                    copy.write_row((None, known.id, kind, value))
                     new_attributes += 1
     with raw.copy("COPY quarry_link_in (signal, account, account_id) FROM STDIN") as copy:
         for s in fresh:
             for e in {a.external_id for a in s.accounts}:
                 known = seen[e]
                 copy.write_row(
-                    (s.external_id, None, known[0]) if known else (s.external_id, e, None)
+                    (s.external_id, None, known.id) if known else (s.external_id, e, None)
                 )
     if unknown:
         cursor.execute(_ACCOUNT_IDS)
@@ -194,9 +194,9 @@ def _stage_accounts(
         cursor.execute("SELECT external_id, id FROM quarry_account_in")
         ids = dict(cursor.fetchall())
     return {
-        e: (ids[e] if seen[e] is None else seen[e][0], frozenset(a.attributes))
+        e: (ids[e] if seen[e] is None else seen[e].id, a.attributes)
         for e, a in accounts.items()
-        if seen[e] is None or not seen[e][1].issuperset(a.attributes)
+        if seen[e] is None or not seen[e].covers(a.attributes)
     }
 
 

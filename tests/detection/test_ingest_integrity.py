@@ -72,8 +72,21 @@ def test_known_accounts_are_remembered_only_after_a_commit(prada):
     _ingest(prada, 1)
     account = Account.objects.get(external_id="acct-a-1")
     remembered = memory.get("acct-a-1")
-    assert remembered is not None and remembered[0] == account.pk
-    assert ("payment_fingerprint", "pf-1") in remembered[1]
+    assert remembered is not None and remembered.id == account.pk
+    assert remembered.has("payment_fingerprint", "pf-1")
+    assert not remembered.has("payment_fingerprint", "pf-2")
+    assert sorted(remembered.pairs()) == sorted(
+        (a["type"], a["value"]) for a in signal_json(1)["accounts"][0]["attributes"]
+    )
+
+
+def test_a_remembered_pair_matches_only_whole():
+    from detection.known_accounts import Known
+
+    known = Known(7, [("ip", "10.0.0.1"), ("email_domain", "ip")])
+    assert known.has("ip", "10.0.0.1") and known.has("email_domain", "ip")
+    assert not known.has("ip", "10.0.0") and not known.has("email_domain", "i")
+    assert not known.has("ip", "email_domain") and not known.covers([("ip", "10.0.0.2")])
 
 
 @pytest.mark.django_db(transaction=True)
