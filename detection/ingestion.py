@@ -234,9 +234,12 @@ def signal_ingest_batch(*, detector: Detector, signals: list[SignalIn]) -> Inges
                 )
         # Re-sends are common (retries, replays): known signals are left out before any
         # account is touched, and a batch of nothing new ends here.
+        # One probe of the unique index per item (OFFSET 0 keeps it a per-row subplan): as a
+        # join, the planner may hash the detector's every signal for each batch it sends.
         cursor.execute(
-            "SELECT s.external_id FROM quarry_signal_in s JOIN detection_signal d "
-            "ON d.detector_id = %s AND d.external_id = s.external_id",
+            "SELECT s.external_id FROM quarry_signal_in s WHERE EXISTS (SELECT 1 FROM "
+            "detection_signal d WHERE d.detector_id = %s AND d.external_id = s.external_id "
+            "OFFSET 0)",
             [detector.pk],
         )
         known = {row[0] for row in cursor.fetchall()}
