@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from cases.admin import ReadOnlyAdmin
 from core.roles import ADMIN, user_roles
 
 from .models import Account, AttributeWeight, Cluster, ClusterRecompute
@@ -33,22 +34,13 @@ class AttributeWeightAdmin(admin.ModelAdmin):
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(ReadOnlyAdmin):
     """Read-only: accounts come from the platform, and the account page is where people look.
     Its change page is the reference the account-page benchmark is timed against."""
 
     list_display = ["external_id", "name", "organisation", "platform_status", "signup_at"]
     search_fields = ["external_id"]
     readonly_fields = [f.name for f in Account._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Cluster)

@@ -16,6 +16,7 @@ from detection.models import Detector, Signal
 SIGNAL_DAYS = 30
 LARGEST_CLUSTERS = 10
 CHART_CACHE_SECONDS = 300
+DETECTOR_COUNTS_CACHE_SECONDS = 30
 
 
 def open_by_state(user) -> list[dict]:
@@ -53,14 +54,26 @@ def signals_per_day(days: int = SIGNAL_DAYS) -> dict:
     return chart
 
 
+def _signals_last_day() -> dict[int, int]:
+    """Signals per detector over the last 24 hours: counts only, the same for everyone, and at
+    a million signals a day a third of a second to count, so cached for a short while."""
+    key = "dashboard:signals_last_day"
+    recent = cache.get(key)
+    if recent is None:
+        since = timezone.now() - timedelta(hours=24)
+        recent = dict(
+            Signal.objects.filter(observed_at__gte=since)
+            .values_list("detector_id")
+            .annotate(n=Count("id"))
+            .values_list("detector_id", "n")
+        )
+        cache.set(key, recent, DETECTOR_COUNTS_CACHE_SECONDS)
+    return recent
+
+
 def detector_health() -> list[dict]:
-    since = timezone.now() - timedelta(hours=24)
-    recent = dict(
-        Signal.objects.filter(observed_at__gte=since)
-        .values_list("detector_id")
-        .annotate(n=Count("id"))
-        .values_list("detector_id", "n")
-    )
+    """Each detector's state now, with its (briefly cached) signal count of the last day."""
+    recent = _signals_last_day()
     health = []
     for d in Detector.objects.order_by("name"):
         failing = d.last_error_at is not None and (

@@ -66,3 +66,14 @@ def test_lists_the_largest_live_clusters_with_their_open_cases(client, alice):
     client.force_login(alice)
     clusters = client.get(reverse("dashboard")).context["clusters"]
     assert [(c.size, c.open_cases) for c in clusters] == [(3, 1), (2, 0)]
+
+
+def test_detector_health_counts_the_last_day_and_caches_the_count(client, alice, case, signals_on):
+    signals_on(case, 3)
+    client.force_login(alice)
+    health = client.get(reverse("dashboard")).context["detectors"]
+    assert [h["last_day"] for h in health] == [3]
+    signals_on(case, 2, kind="signup_burst")
+    # Counts only, the same for everyone: served from the cache for DETECTOR_COUNTS_CACHE_SECONDS.
+    health = client.get(reverse("dashboard")).context["detectors"]
+    assert [h["last_day"] for h in health] == [3]

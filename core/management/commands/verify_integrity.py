@@ -5,8 +5,9 @@ from core.integrity import integrity_sweep
 
 class Command(BaseCommand):
     help = (
-        "Re-hash all stored evidence (each check is a 'verified' custody event) and "
-        "re-verify all audit chains; report every mismatch."
+        "Re-hash all stored evidence (each check is a 'verified' custody event), re-verify all "
+        "audit chains and check that signals and their account links point at existing rows; "
+        "report every mismatch."
     )
 
     def handle(self, *args, **options):
@@ -16,4 +17,6 @@ class Command(BaseCommand):
             self.stdout.write(f"MISMATCH {problem.where}: {problem.what}")
         if problems:
             raise CommandError(f"{problems} integrity problem(s) found.")
-        self.stdout.write(self.style.SUCCESS("OK: every audit chain and evidence file verifies."))
+        self.stdout.write(
+            self.style.SUCCESS("OK: every audit chain, evidence file and signal link verifies.")
+        )
