@@ -70,3 +70,9 @@ def test_revoke_stops_the_token(db, client):
     assert (
         client.get("/api/v1/detectors/me", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
     )
+
+
+@pytest.mark.parametrize("command", ["detector_rotate_token", "detector_revoke_token"])
+def test_a_token_command_names_the_detector_it_cannot_find(db, command):
+    with pytest.raises(CommandError, match="No detector named 'nobody'"):
+        _run(command, "nobody")

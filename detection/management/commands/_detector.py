@@ -1,9 +1,11 @@
+from abc import ABCMeta, abstractmethod
+
 from django.core.management.base import BaseCommand, CommandError
 
 from detection.models import Detector
 
 
-class DetectorCommand(BaseCommand):
+class DetectorCommand(BaseCommand, metaclass=ABCMeta):
     """A command acting on one detector, named on the command line."""
 
     def add_arguments(self, parser):
@@ -15,5 +17,6 @@ class DetectorCommand(BaseCommand):
             raise CommandError(f"No detector named {name!r}.")
         self.act(detector)
 
+    @abstractmethod
     def act(self, detector: Detector) -> None:
-        raise NotImplementedError
+        """Do the command's work on the detector."""
