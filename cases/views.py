@@ -186,6 +186,15 @@ def case_comment_view(request, number: str):
     return _back(number, "notes")
 
 
+def _apply(request, number: str, action):
+    """Run a change to the case; the service's refusal becomes a message. Back to the case."""
+    try:
+        action()
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("cases:detail", number=number)
+
+
 def _active_user(username: str):
     return User.objects.filter(username=username, is_active=True).first()
 
@@ -202,11 +211,9 @@ def case_assign_view(request, number: str):
         if assignee is None:
             messages.error(request, "No such user.")
             return redirect("cases:detail", number=number)
-    try:
-        case_assign(case=case, user=request.user, assignee=assignee)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect("cases:detail", number=number)
+    return _apply(
+        request, number, lambda: case_assign(case=case, user=request.user, assignee=assignee)
+    )
 
 
 @login_required
@@ -217,11 +224,8 @@ def case_tags_view(request, number: str):
     if not form.is_valid():
         messages.error(request, "Tags: " + "; ".join(form.errors.get("tags", [])))
         return redirect("cases:detail", number=number)
-    try:
-        case_update(case=case, user=request.user, tags=form.cleaned_data["tags"])
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect("cases:detail", number=number)
+    tags = form.cleaned_data["tags"]
+    return _apply(request, number, lambda: case_update(case=case, user=request.user, tags=tags))
 
 
 @login_required
@@ -233,11 +237,9 @@ def case_member_view(request, number: str):
     if member is None:
         messages.error(request, "No such user.")
         return redirect("cases:detail", number=number)
-    try:
-        case_member_add(case=case, user=request.user, member=member)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect("cases:detail", number=number)
+    return _apply(
+        request, number, lambda: case_member_add(case=case, user=request.user, member=member)
+    )
 
 
 @login_required
@@ -246,10 +248,7 @@ def case_restrict_view(request, number: str):
     case = case_get_for_user(request.user, number)
     form = RestrictForm(request.POST)
     form.is_valid()
-    try:
-        case_restrict(
-            case=case, user=request.user, restricted=form.cleaned_data.get("restricted", False)
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect("cases:detail", number=number)
+    restricted = form.cleaned_data.get("restricted", False)
+    return _apply(
+        request, number, lambda: case_restrict(case=case, user=request.user, restricted=restricted)
+    )
