@@ -112,3 +112,17 @@ def test_an_account_deleted_and_named_again_is_created_again(prada):
     signal = Signal.objects.get(external_id="sig-000002")
     assert set(signal.accounts.values_list("pk", flat=True)) >= {account.pk}
     assert not list(integrity_sweep())
+
+
+def test_the_memory_forgets_everything_when_full_and_ignores_a_stale_epoch():
+    from detection.known_accounts import KnownAccounts
+
+    memory = KnownAccounts(limit=3)
+    memory.epoch = 5
+    memory.learn(5, {"a": (1, (("ip", "x"),)), "b": (2, ())})
+    memory.learn(4, {"c": (3, ())})  # taught under an epoch since passed: not believed
+    assert memory.get("c") is None and memory.get("a").id == 1
+    memory.learn(5, {"a": (1, (("asn", "y"),))})  # what it knew of "a" is kept, with the new
+    assert memory.get("a").covers([("ip", "x"), ("asn", "y")])
+    memory.learn(5, {"c": (3, ()), "d": (4, ())})  # past the limit: starts over
+    assert memory.get("a") is None and memory.get("d").id == 4
