@@ -22,7 +22,7 @@ from django.db import connection, transaction
 
 from .known_accounts import KnownAccounts, known_accounts
 from .models import Detector
-from .validation import AccountIn, ItemErrors, SignalIn
+from .validation import AccountIn, Attribute, ItemErrors, SignalIn
 
 CREATED = "created"
 DUPLICATE = "duplicate"
@@ -137,14 +137,14 @@ def _merge_accounts(signals: list[SignalIn]) -> dict[str, AccountIn]:
                     organisation=seen.organisation,
                     country=seen.country,
                     signup_at=seen.signup_at,
-                    attributes=tuple(dict.fromkeys(seen.attributes + account.attributes)),
+                    attributes=list(dict.fromkeys(seen.attributes + account.attributes)),
                 )
     return merged
 
 
 def _stage_accounts(
     cursor, fresh: list[SignalIn], accounts: dict[str, AccountIn], memory: KnownAccounts
-) -> dict[str, tuple[int, tuple[tuple[str, str], ...]]]:
+) -> dict[str, tuple[int, list[Attribute]]]:
     """Copy the accounts the new signals name that this process does not know, the attributes
     it has not seen stored, and the signals' links; store the new accounts and attributes.
     Returns what the batch teaches the memory once it commits."""
@@ -164,13 +164,13 @@ def _stage_accounts(
         for e, a in accounts.items():
             known = seen[e]
             if known is None:
-                for kind, value in a.attributes:
-                    copy.write_row((e, None, kind, value))
+                for x in dict.fromkeys(a.attributes):
+                    copy.write_row((e, None, x.type, x.value))
                 new_attributes += len(a.attributes)
                 continue
-            for kind, value in a.attributes:
-                if not known.has(kind, value):
-                    copy.write_row((None, known.id, kind, value))
+            for x in a.attributes:
+                if not known.has(x):
+                    copy.write_row((None, known.id, x.type, x.value))
                     new_attributes += 1
     with raw.copy("COPY quarry_link_in (signal, account, account_id) FROM STDIN") as copy:
         for s in fresh:

@@ -14,9 +14,12 @@ until it commits. So a deletion waits for the batches in flight, and a batch tha
 it sees the new epoch and forgets everything."""
 
 import threading
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import connection
+
+from .validation import Attribute
 
 # Two-key advisory lock "ingestion against deletion of accounts" (0x51A7-0x51A9 are taken).
 INGEST_LOCK = (0x51AA, 0)
@@ -30,18 +33,20 @@ class Known:
 
     __slots__ = ("id", "packed")
 
-    def __init__(self, account_id: int, pairs):
+    def __init__(self, account_id: int, attributes: Iterable[Attribute]):
         self.id = account_id
-        self.packed = "\0\0" + "\0\0".join(sorted({f"{t}\0{v}" for t, v in pairs})) + "\0\0"
+        self.packed = (
+            "\0\0" + "\0\0".join(sorted({f"{x.type}\0{x.value}" for x in attributes})) + "\0\0"
+        )
 
-    def has(self, kind: str, value: str) -> bool:
-        return f"\0\0{kind}\0{value}\0\0" in self.packed
+    def has(self, attribute: Attribute) -> bool:
+        return f"\0\0{attribute.type}\0{attribute.value}\0\0" in self.packed
 
-    def covers(self, pairs) -> bool:
-        return all(self.has(kind, value) for kind, value in pairs)
+    def covers(self, attributes: Iterable[Attribute]) -> bool:
+        return all(self.has(x) for x in attributes)
 
-    def pairs(self) -> list[tuple[str, str]]:
-        return [tuple(p.split("\0")) for p in self.packed.strip("\0").split("\0\0") if p]
+    def attributes(self) -> list[Attribute]:
+        return [Attribute(*p.split("\0")) for p in self.packed.strip("\0").split("\0\0") if p]
 
 
 class KnownAccounts:
@@ -67,19 +72,19 @@ class KnownAccounts:
     def get(self, external_id: str) -> Known | None:
         return self.accounts.get(external_id.encode())
 
-    def learn(self, epoch: int, stored: dict[str, tuple[int, tuple[tuple[str, str], ...]]]):
+    def learn(self, epoch: int, stored: dict[str, tuple[int, list[Attribute]]]):
         """After a commit: these accounts exist with (at least) these attributes."""
         with self.lock:
             if epoch != self.epoch:
                 return
             if len(self.accounts) + len(stored) > self.limit:
                 self.accounts = {}
-            for external_id, (account_id, pairs) in stored.items():
+            for external_id, (account_id, attributes) in stored.items():
                 key = external_id.encode()
                 seen = self.accounts.get(key)
                 if seen is not None and seen.id == account_id:
-                    pairs = [*seen.pairs(), *pairs]
-                self.accounts[key] = Known(account_id, pairs)
+                    attributes = [*seen.attributes(), *attributes]
+                self.accounts[key] = Known(account_id, attributes)
 
 
 _memories: dict[tuple, KnownAccounts] = {}

@@ -9,6 +9,7 @@ from core.integrity import integrity_sweep
 from detection.ingestion import signal_ingest_batch
 from detection.known_accounts import known_accounts
 from detection.models import Signal, SignalAccount
+from detection.validation import Attribute as A
 from detection.validation import signal_validate
 
 from .conftest import signal_json
@@ -73,9 +74,9 @@ def test_known_accounts_are_remembered_only_after_a_commit(prada):
     account = Account.objects.get(external_id="acct-a-1")
     remembered = memory.get("acct-a-1")
     assert remembered is not None and remembered.id == account.pk
-    assert remembered.has("payment_fingerprint", "pf-1")
-    assert not remembered.has("payment_fingerprint", "pf-2")
-    assert sorted(remembered.pairs()) == sorted(
+    assert remembered.has(A("payment_fingerprint", "pf-1"))
+    assert not remembered.has(A("payment_fingerprint", "pf-2"))
+    assert sorted((a.type, a.value) for a in remembered.attributes()) == sorted(
         (a["type"], a["value"]) for a in signal_json(1)["accounts"][0]["attributes"]
     )
 
@@ -83,10 +84,10 @@ def test_known_accounts_are_remembered_only_after_a_commit(prada):
 def test_a_remembered_pair_matches_only_whole():
     from detection.known_accounts import Known
 
-    known = Known(7, [("ip", "10.0.0.1"), ("email_domain", "ip")])
-    assert known.has("ip", "10.0.0.1") and known.has("email_domain", "ip")
-    assert not known.has("ip", "10.0.0") and not known.has("email_domain", "i")
-    assert not known.has("ip", "email_domain") and not known.covers([("ip", "10.0.0.2")])
+    known = Known(7, [A("ip", "10.0.0.1"), A("email_domain", "ip")])
+    assert known.has(A("ip", "10.0.0.1")) and known.has(A("email_domain", "ip"))
+    assert not known.has(A("ip", "10.0.0")) and not known.has(A("email_domain", "i"))
+    assert not known.has(A("ip", "email_domain")) and not known.covers([A("ip", "10.0.0.2")])
 
 
 @pytest.mark.django_db(transaction=True)
@@ -119,10 +120,10 @@ def test_the_memory_forgets_everything_when_full_and_ignores_a_stale_epoch():
 
     memory = KnownAccounts(limit=3)
     memory.epoch = 5
-    memory.learn(5, {"a": (1, (("ip", "x"),)), "b": (2, ())})
-    memory.learn(4, {"c": (3, ())})  # taught under an epoch since passed: not believed
+    memory.learn(5, {"a": (1, [A("ip", "x")]), "b": (2, [])})
+    memory.learn(4, {"c": (3, [])})  # taught under an epoch since passed: not believed
     assert memory.get("c") is None and memory.get("a").id == 1
-    memory.learn(5, {"a": (1, (("asn", "y"),))})  # what it knew of "a" is kept, with the new
-    assert memory.get("a").covers([("ip", "x"), ("asn", "y")])
-    memory.learn(5, {"c": (3, ()), "d": (4, ())})  # past the limit: starts over
+    memory.learn(5, {"a": (1, [A("asn", "y")])})  # what it knew of "a" is kept, with the new
+    assert memory.get("a").covers([A("ip", "x"), A("asn", "y")])
+    memory.learn(5, {"c": (3, []), "d": (4, [])})  # past the limit: starts over
     assert memory.get("a") is None and memory.get("d").id == 4
