@@ -48,9 +48,16 @@ class Account(models.Model):
 
 
 class AccountAttribute(models.Model):
-    # No index of its own: the unique (account, type, value) leads with it.
+    # No index of its own: the unique (account, type, value) leads with it. No constraint in
+    # the database either, like the other relations ingestion writes by the thousand (see
+    # detection.models.HOT_PATH_FK): a trigger deletes an account's attributes with it
+    # (migration 0006), and `verify_integrity` reports any orphan.
     account = models.ForeignKey(
-        Account, on_delete=models.CASCADE, related_name="attributes", db_index=False
+        Account,
+        on_delete=models.CASCADE,
+        related_name="attributes",
+        db_index=False,
+        db_constraint=False,
     )
     type = models.CharField(max_length=30, choices=AttributeType.choices)
     value = models.CharField(max_length=500)

@@ -18,8 +18,8 @@ class IntegrityProblem:
 
 
 def _orphans() -> Iterator[IntegrityProblem]:
-    """Signals and their account links carry no foreign keys (detection.models.HOT_PATH_FK):
-    check here that each still points at a row."""
+    """Signals, their account links and accounts' attributes carry no foreign keys
+    (detection.models.HOT_PATH_FK): check here that each still points at a row."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM detection_signalaccount l WHERE "
@@ -32,6 +32,13 @@ def _orphans() -> Iterator[IntegrityProblem]:
             "(SELECT 1 FROM detection_detector d WHERE d.id = s.detector_id)"
         )
         (signals,) = cursor.fetchone()
+        cursor.execute(
+            "SELECT count(*) FROM accounts_accountattribute x WHERE NOT EXISTS "
+            "(SELECT 1 FROM accounts_account a WHERE a.id = x.account_id)"
+        )
+        (attributes,) = cursor.fetchone()
+    if attributes:
+        yield IntegrityProblem("accounts", f"{attributes} attribute(s) of a missing account")
     if links:
         yield IntegrityProblem("signals", f"{links} link(s) to a missing signal or account")
     if signals:

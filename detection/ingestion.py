@@ -1,16 +1,22 @@
 """Storing a batch of signals with set-based SQL.
 
-One transaction per batch, a fixed number of round trips whatever its size: the signals are
-copied into a temporary table and the ones this detector already sent are set aside; the
-accounts, attributes and account links the new signals name are copied into three more
-temporary tables; then three INSERT … SELECT … ON CONFLICT DO NOTHING statements store the
-accounts, their new attributes, and the signals with their links. The unique constraint on
-(detector, external_id) is what makes re-sending harmless, including from eight threads at once;
-the RETURNING clause tells which items this request created and which someone had already
-stored.
+One transaction per batch, a fixed number of round trips whatever its size:
 
-Rows are always written in sorted key order so that two batches naming the same new accounts or
-signals wait for each other instead of deadlocking.
+1. the signals are copied into a temporary table and inserted from it with ON CONFLICT DO
+   NOTHING; the unique constraint on (detector, external_id) is what makes re-sending harmless,
+   including from eight threads at once, and RETURNING tells which items this request created
+   (the rest someone had already stored, and they touch nothing more);
+2. the accounts the created signals name that this process does not know (known_accounts.py)
+   are copied into a second temporary table and inserted the same way; RETURNING tells which
+   this transaction created, and one probe each finds the ids of the others;
+3. the attributes of accounts created here are new by construction, and are copied straight
+   into their table; other attributes this process has not seen stored go through a temporary
+   table and ON CONFLICT DO NOTHING;
+4. the signals' links to their accounts, new by construction too, are copied straight in.
+
+Rows that may conflict are always written in sorted key order so that two batches naming the
+same new signals or accounts wait for each other instead of deadlocking; rows copied straight in
+hang off a signal or an account this transaction created, which nobody else can name yet.
 
 The commit is synchronous (PostgreSQL's default): the 201 a detector receives means its signals
 are on disk, which is what lets a detector that got an answer forget the batch."""
@@ -20,7 +26,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
-from .known_accounts import KnownAccounts, known_accounts
+from .known_accounts import Known, KnownAccounts, known_accounts
 from .models import Detector
 from .validation import AccountIn, Attribute, ItemErrors, SignalIn
 
@@ -29,9 +35,7 @@ DUPLICATE = "duplicate"
 REJECTED = "rejected"
 
 # Staging tables live as long as the database connection. They are emptied at every commit; the
-# DELETEs cover a second batch within one transaction (a feed page, a test). quarry_account_in
-# holds only the accounts this process does not know (known_accounts.py); attributes and links
-# name a known account by its id and an unknown one by its external id.
+# DELETEs cover a second batch within one transaction (a feed page, a test).
 _STAGE = """
 CREATE TEMP TABLE IF NOT EXISTS quarry_signal_in (
     external_id text, kind text, severity text, confidence int, observed_at timestamptz,
@@ -39,72 +43,58 @@ CREATE TEMP TABLE IF NOT EXISTS quarry_signal_in (
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS quarry_account_in (
     external_id text, name text, email text, organisation text, country text,
-    signup_at timestamptz, id bigint
+    signup_at timestamptz
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS quarry_attribute_in (
-    account text, account_id bigint, type text, value text
+    account_id bigint, type text, value text
 ) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS quarry_link_in (
-    signal text, account text, account_id bigint
-) ON COMMIT DELETE ROWS;
-DELETE FROM quarry_signal_in; DELETE FROM quarry_account_in;
-DELETE FROM quarry_attribute_in; DELETE FROM quarry_link_in
+DELETE FROM quarry_signal_in; DELETE FROM quarry_account_in; DELETE FROM quarry_attribute_in
 """
 
-# Most accounts a batch names are known: their ids are looked up first (one probe of the unique
-# index each), and only the unknown ones are inserted. ON CONFLICT still settles the race with a
-# parallel batch naming the same new account; a second lookup, a new statement, then sees the
-# account that batch committed while this one waited on it.
-_ACCOUNT_IDS = """
-UPDATE quarry_account_in t
-SET id = (SELECT a.id FROM accounts_account a WHERE a.external_id = t.external_id)
-WHERE t.id IS NULL
+_SIGNALS_INSERT = """
+INSERT INTO detection_signal (detector_id, external_id, kind, severity, confidence,
+    observed_at, received_at, summary, observables, payload)
+SELECT %s, external_id, kind, severity, confidence, observed_at, now(), summary,
+    observables, payload
+FROM quarry_signal_in ORDER BY external_id
+ON CONFLICT (detector_id, external_id) DO NOTHING
+RETURNING external_id, id
 """
 
+# Accounts already stored are set aside by one probe of the unique index each, cheaper than the
+# speculative insertion ON CONFLICT starts for each row; ON CONFLICT still settles the race with
+# a parallel batch naming the same new account. OFFSET 0 keeps the probe a per-row subplan: as
+# an anti-join the planner, blind to the temporary table's size, may hash the whole table.
 _ACCOUNTS_INSERT = """
 INSERT INTO accounts_account (external_id, name, email, organisation, country, signup_at,
     platform_status, first_seen_at)
 SELECT external_id, name, email, organisation, country, signup_at, 'active', now()
-FROM quarry_account_in WHERE id IS NULL ORDER BY external_id
+FROM quarry_account_in t
+WHERE NOT EXISTS (
+    SELECT 1 FROM accounts_account a WHERE a.external_id = t.external_id OFFSET 0
+)
+ORDER BY external_id
 ON CONFLICT (external_id) DO NOTHING
+RETURNING external_id, id
 """
 
-# Likewise known attributes are set aside by a probe of the unique index, cheaper than the
-# speculative insertion ON CONFLICT starts for each row. OFFSET 0 keeps the probe a per-row
-# subplan: as an anti-join the planner, blind to the temporary table's size, would sort the
-# whole attribute table instead.
+# The ids of accounts someone else stored: a new statement, so it also sees the account a
+# parallel batch committed while the insert above waited on it.
+_ACCOUNT_IDS = """
+SELECT e, (SELECT a.id FROM accounts_account a WHERE a.external_id = e)
+FROM unnest(%s::text[]) AS e
+"""
+
 _ATTRIBUTES_INSERT = """
 INSERT INTO accounts_accountattribute (account_id, type, value, first_seen_at)
 SELECT t.account_id, t.type, t.value, now()
-FROM (
-    SELECT coalesce(t.account_id, a.id) AS account_id, t.type, t.value
-    FROM quarry_attribute_in t LEFT JOIN quarry_account_in a ON a.external_id = t.account
-) t
+FROM quarry_attribute_in t
 WHERE NOT EXISTS (
     SELECT 1 FROM accounts_accountattribute x
     WHERE x.account_id = t.account_id AND x.type = t.type AND x.value = t.value OFFSET 0
 )
 ORDER BY t.account_id, t.type, t.value
 ON CONFLICT (account_id, type, value) DO NOTHING
-"""
-
-_SIGNALS_INSERT = """
-WITH created AS (
-    INSERT INTO detection_signal (detector_id, external_id, kind, severity, confidence,
-        observed_at, received_at, summary, observables, payload)
-    SELECT %s, external_id, kind, severity, confidence, observed_at, now(), summary,
-        observables, payload
-    FROM quarry_signal_in ORDER BY external_id
-    ON CONFLICT (detector_id, external_id) DO NOTHING
-    RETURNING external_id, id
-), linked AS (
-    INSERT INTO detection_signalaccount (signal_id, account_id)
-    SELECT c.id, coalesce(l.account_id, a.id)
-    FROM created c
-    JOIN quarry_link_in l ON l.signal = c.external_id
-    LEFT JOIN quarry_account_in a ON a.external_id = l.account
-)
-SELECT external_id, id FROM created
 """
 
 
@@ -142,14 +132,15 @@ def _merge_accounts(signals: list[SignalIn]) -> dict[str, AccountIn]:
     return merged
 
 
-def _stage_accounts(
-    cursor, fresh: list[SignalIn], accounts: dict[str, AccountIn], memory: KnownAccounts
-) -> dict[str, tuple[int, list[Attribute]]]:
-    """Copy the accounts the new signals name that this process does not know, the attributes
-    it has not seen stored, and the signals' links; store the new accounts and attributes.
-    Returns what the batch teaches the memory once it commits."""
+def _store_accounts(
+    cursor, accounts: dict[str, AccountIn], memory: KnownAccounts
+) -> tuple[dict[str, int], dict[str, tuple[int, list[Attribute]]]]:
+    """Store the accounts the created signals name and the attributes not yet stored. Returns
+    every account's id, and what the batch teaches the memory once it commits."""
     raw = cursor.cursor
-    seen = {e: memory.get(e) for e in accounts}
+    seen: dict[str, Known | None] = {e: memory.get(e) for e in accounts}
+    ids = {e: known.id for e, known in seen.items() if known is not None}
+    created: dict[str, int] = {}
     unknown = [e for e, known in seen.items() if known is None]
     if unknown:
         with raw.copy(
@@ -159,42 +150,38 @@ def _stage_accounts(
             for e in unknown:
                 a = accounts[e]
                 copy.write_row((e, a.name, a.email, a.organisation, a.country, a.signup_at))
-    new_attributes = 0
-    with raw.copy("COPY quarry_attribute_in (account, account_id, type, value) FROM STDIN") as copy:
+        cursor.execute(_ACCOUNTS_INSERT)
+        created = dict(cursor.fetchall())
+        ids.update(created)
+        others = [e for e in unknown if e not in created]
+        if others:
+            cursor.execute(_ACCOUNT_IDS, [others])
+            ids.update(cursor.fetchall())
+    if created:
+        # "now" as COPY reads it is the transaction's start, as now() is.
+        with raw.copy(
+            "COPY accounts_accountattribute (account_id, type, value, first_seen_at) FROM STDIN"
+        ) as copy:
+            for e, account_id in created.items():
+                for x in dict.fromkeys(accounts[e].attributes):
+                    copy.write_row((account_id, x.type, x.value, "now"))
+    stored_before = 0
+    with raw.copy("COPY quarry_attribute_in (account_id, type, value) FROM STDIN") as copy:
         for e, a in accounts.items():
-            known = seen[e]
-            if known is None:
-                for x in dict.fromkeys(a.attributes):
-                    copy.write_row((e, None, x.type, x.value))
-                new_attributes += len(a.attributes)
+            if e in created:
                 continue
+            known = seen[e]
+            account_id = ids[e]
             for x in a.attributes:
-                if not known.has(x):
-                    copy.write_row((None, known.id, x.type, x.value))
-                    new_attributes += 1
-    with raw.copy("COPY quarry_link_in (signal, account, account_id) FROM STDIN") as copy:
-        for s in fresh:
-            for e in {a.external_id for a in s.accounts}:
-                known = seen[e]
-                copy.write_row(
-                    (s.external_id, None, known.id) if known else (s.external_id, e, None)
-                )
-    if unknown:
-        cursor.execute(_ACCOUNT_IDS)
-        cursor.execute("SELECT EXISTS (SELECT 1 FROM quarry_account_in WHERE id IS NULL)")
-        if cursor.fetchone()[0]:
-            cursor.execute(_ACCOUNTS_INSERT)
-            cursor.execute(_ACCOUNT_IDS)
-    if new_attributes:
+                if known is None or not known.has(x):
+                    copy.write_row((account_id, x.type, x.value))
+                    stored_before += 1
+    if stored_before:
         cursor.execute(_ATTRIBUTES_INSERT)
-    if not unknown and not new_attributes:
-        return {}
-    ids = {}
-    if unknown:
-        cursor.execute("SELECT external_id, id FROM quarry_account_in")
-        ids = dict(cursor.fetchall())
-    return {
-        e: (ids[e] if seen[e] is None else seen[e].id, a.attributes)
+    if not unknown and not stored_before:
+        return ids, {}
+    return ids, {
+        e: (ids[e], a.attributes)
         for e, a in accounts.items()
         if seen[e] is None or not seen[e].covers(a.attributes)
     }
@@ -232,24 +219,22 @@ def signal_ingest_batch(*, detector: Detector, signals: list[SignalIn]) -> Inges
                         s.payload_json,
                     )
                 )
-        # Re-sends are common (retries, replays): known signals are left out before any
-        # account is touched, and a batch of nothing new ends here.
-        # One probe of the unique index per item (OFFSET 0 keeps it a per-row subplan): as a
-        # join, the planner may hash the detector's every signal for each batch it sends.
-        cursor.execute(
-            "SELECT s.external_id FROM quarry_signal_in s WHERE EXISTS (SELECT 1 FROM "
-            "detection_signal d WHERE d.detector_id = %s AND d.external_id = s.external_id "
-            "OFFSET 0)",
-            [detector.pk],
-        )
-        known = {row[0] for row in cursor.fetchall()}
-        fresh = [s for s in unique if s.external_id not in known]
-        if not fresh:
-            return IngestResult(statuses)
-        accounts = _merge_accounts(fresh)
-        learned = _stage_accounts(cursor, fresh, accounts, memory) if accounts else {}
         cursor.execute(_SIGNALS_INSERT, [detector.pk])
         created = dict(cursor.fetchall())
+        if not created:
+            return IngestResult(statuses)
+        fresh = [s for s in unique if s.external_id in created]
+        accounts = _merge_accounts(fresh)
+        learned = {}
+        if accounts:
+            ids, learned = _store_accounts(cursor, accounts, memory)
+            with raw.copy(
+                "COPY detection_signalaccount (signal_id, account_id) FROM STDIN"
+            ) as copy:
+                for s in fresh:
+                    signal_id = created[s.external_id]
+                    for account_id in {ids[a.external_id] for a in s.accounts}:
+                        copy.write_row((signal_id, account_id))
     if learned:
         transaction.on_commit(lambda: memory.learn(epoch, learned))
     for external_id in created:

@@ -48,6 +48,29 @@ def test_deleting_a_signal_in_sql_deletes_its_links_and_frees_the_account(prada)
     assert not Account.objects.filter(external_id="acct-b-1").exists()
 
 
+def test_deleting_an_account_in_sql_deletes_its_attributes(prada):
+    _ingest(prada, 1)
+    Signal.objects.filter(detector=prada).delete()
+    account = Account.objects.get(external_id="acct-a-1")
+    assert AccountAttribute.objects.filter(account=account).count() == 3
+    _sql("DELETE FROM accounts_account WHERE id = %s", [account.pk])
+    assert not AccountAttribute.objects.filter(account_id=account.pk).exists()
+    assert not list(integrity_sweep())
+
+
+def test_the_integrity_sweep_reports_an_orphan_attribute(prada):
+    _ingest(prada, 1)
+    Signal.objects.filter(detector=prada).delete()
+    account = Account.objects.get(external_id="acct-b-1")
+    _sql("SET session_replication_role = replica")
+    try:
+        _sql("DELETE FROM accounts_account WHERE id = %s", [account.pk])
+    finally:
+        _sql("SET session_replication_role = DEFAULT")
+    problems = [p for p in integrity_sweep() if "attribute" in p.what]
+    assert len(problems) == 1 and "1 attribute(s) of a missing account" in problems[0].what
+
+
 def test_the_integrity_sweep_reports_an_orphan_link(prada):
     _ingest(prada, 1)
     link = SignalAccount.objects.first()
