@@ -165,26 +165,27 @@ def _store_accounts(
             for e, account_id in created.items():
                 for x in dict.fromkeys(accounts[e].attributes):
                     copy.write_row((account_id, x.type, x.value, "now"))
-    stored_before = 0
-    with raw.copy("COPY quarry_attribute_in (account_id, type, value) FROM STDIN") as copy:
-        for e, a in accounts.items():
+    learned = {e: (account_id, accounts[e].attributes) for e, account_id in created.items()}
+    rows = []
+    for e, a in accounts.items():
+        known = seen[e]
+        if known is None:
             if e in created:
                 continue
-            known = seen[e]
-            account_id = ids[e]
-            for x in a.attributes:
-                if known is None or not known.has(x):
-                    copy.write_row((account_id, x.type, x.value))
-                    stored_before += 1
-    if stored_before:
+            new = a.attributes
+        else:
+            new = known.missing(a.attributes)
+            if not new:
+                continue
+        account_id = ids[e]
+        rows += [(account_id, x.type, x.value) for x in new]
+        learned[e] = (account_id, a.attributes)
+    if rows:
+        with raw.copy("COPY quarry_attribute_in (account_id, type, value) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
         cursor.execute(_ATTRIBUTES_INSERT)
-    if not unknown and not stored_before:
-        return ids, {}
-    return ids, {
-        e: (ids[e], a.attributes)
-        for e, a in accounts.items()
-        if seen[e] is None or not seen[e].covers(a.attributes)
-    }
+    return ids, learned
 
 
 @transaction.atomic

@@ -43,7 +43,13 @@ class Known:
         return f"\0\0{attribute.type}\0{attribute.value}\0\0" in self.packed
 
     def covers(self, attributes: Iterable[Attribute]) -> bool:
-        return all(self.has(x) for x in attributes)
+        return not self.missing(attributes)
+
+    def missing(self, attributes: Iterable[Attribute]) -> list[Attribute]:
+        """Those of the attributes not remembered (one call per account: this runs for every
+        account of every batch)."""
+        packed = self.packed
+        return [x for x in attributes if f"\0\0{x.type}\0{x.value}\0\0" not in packed]
 
     def attributes(self) -> list[Attribute]:
         return [Attribute(*p.split("\0")) for p in self.packed.strip("\0").split("\0\0") if p]

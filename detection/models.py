@@ -125,14 +125,13 @@ class Signal(models.Model):
 
 
 class SignalAccount(models.Model):
-    # Indexed by the unique constraint (signal) and the index below (account).
+    # The pair is the key (no surrogate id: ingestion writes two links per signal, and each
+    # index is paid on every one); the key indexes the signal side, the index below the account.
+    pk = models.CompositePrimaryKey("signal", "account")
     signal = models.ForeignKey(Signal, on_delete=models.CASCADE, **HOT_PATH_FK)
     account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, **HOT_PATH_FK)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["signal", "account"], name="signal_account_unique"),
-        ]
         indexes = [models.Index(fields=["account"], name="signal_account_account")]
 
 
