@@ -37,6 +37,36 @@ def signal_json(n: int = 0, **overrides) -> dict:
     return item
 
 
+def signals_comparable(signals) -> list:
+    """Signals as plain values; the JSON fields compared as JSON (the fast path keeps the text
+    as sent, the slow path writes it compact; PostgreSQL's jsonb stores both alike)."""
+    return [
+        (
+            s.external_id,
+            s.kind,
+            s.severity,
+            s.confidence,
+            s.observed_at,
+            s.summary,
+            [
+                (
+                    a.external_id,
+                    a.name,
+                    a.email,
+                    a.organisation,
+                    a.country,
+                    a.signup_at,
+                    sorted({(x.type, x.value) for x in a.attributes}),
+                )
+                for a in s.accounts
+            ],
+            json.loads(s.observables_json),
+            json.loads(s.payload_json),
+        )
+        for s in signals
+    ]
+
+
 @pytest.fixture
 def prada(db):
     """A push detector and its token."""

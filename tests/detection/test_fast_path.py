@@ -10,41 +10,11 @@ from accounts.models import Account
 from detection.models import Signal
 from detection.validation import ItemErrors, signal_validate, signals_decode_fast
 
-from .conftest import signal_json
+from .conftest import signal_json, signals_comparable
 
 
 def _slow(items: list[dict]) -> list:
     return [signal_validate(i) for i in items]
-
-
-def _comparable(signals) -> list:
-    """Signals as plain values; the JSON fields compared as JSON (the fast path keeps the text
-    as sent, the slow path writes it compact; PostgreSQL's jsonb stores both alike)."""
-    return [
-        (
-            s.external_id,
-            s.kind,
-            s.severity,
-            s.confidence,
-            s.observed_at,
-            s.summary,
-            [
-                (
-                    a.external_id,
-                    a.name,
-                    a.email,
-                    a.organisation,
-                    a.country,
-                    a.signup_at,
-                    sorted({(x.type, x.value) for x in a.attributes}),
-                )
-                for a in s.accounts
-            ],
-            json.loads(s.observables_json),
-            json.loads(s.payload_json),
-        )
-        for s in signals
-    ]
 
 
 VARIANTS = [
@@ -92,7 +62,7 @@ def test_the_fast_path_gives_what_the_slow_path_gives(wrap):
     body = json.dumps(body_items, ensure_ascii=False, indent=1).encode()
     fast = signals_decode_fast(body)
     assert fast is not None, "every variant is plain and valid: the fast path must take it"
-    assert _comparable(fast) == _comparable(_slow(VARIANTS))
+    assert signals_comparable(fast) == signals_comparable(_slow(VARIANTS))
     assert fast[7].accounts[0].country == "GB"
     assert fast[1].observed_at.utcoffset().total_seconds() == 0
 

@@ -1,11 +1,17 @@
 """Polling a pull feed: failures back off, bad items are recorded, nothing is lost or doubled."""
 
-import pytest
+import json
 
-from detection.feeds import backoff_delay, feed_poll, feeds_claim_due
+import pytest
+import requests
+
+from detection.feeds import _page_fast, backoff_delay, feed_fetch, feed_poll, feeds_claim_due
 from detection.models import Detector, DetectorFeedState, FeedPoll, RejectedSignal, Signal
 from detection.reference_feed import CampaignFeed, make_server, serve_in_thread
 from detection.services import detector_create
+from detection.validation import signal_validate
+
+from .conftest import signal_json, signals_comparable
 
 TOTAL = 2500
 
@@ -140,3 +146,23 @@ def test_a_disabled_feed_is_not_polled(db, feed_settings, serve):
     Detector.objects.filter(pk=detector.pk).update(enabled=False)
     assert feeds_claim_due() == []
     assert feed_poll(detector_id=detector.pk).pages == 0
+
+
+def test_a_plain_page_is_read_in_one_pass_as_the_slow_way_would_read_it(db, feed_settings, serve):
+    url = serve(CampaignFeed(accounts=50, total=20))
+    detector = _pull_detector(url, auth_header="")
+    page = feed_fetch(detector, "", 10)
+    assert page.checked and page.next_cursor == "10" and len(page.signals) == 10
+    raw = requests.get(url, params={"cursor": "", "limit": 10}, timeout=5).json()["signals"]
+    assert signals_comparable(page.signals) == signals_comparable([signal_validate(i) for i in raw])
+
+
+def test_a_page_the_fast_path_does_not_take_is_read_the_slow_way(db, feed_settings, serve):
+    url = serve(CampaignFeed(accounts=50, total=20, invalid_every=5))
+    detector = _pull_detector(url, auth_header="")
+    page = feed_fetch(detector, "", 10)
+    assert not page.checked and len(page.signals) == 10 and isinstance(page.signals[0], dict)
+    item = json.dumps(signal_json(1)).encode()
+    assert _page_fast(b'{"signals": [' + item + b'], "next_cursor": "7"}').next_cursor == "7"
+    assert _page_fast(b'{"signals": [' + item + b'], "next_cursor": [1]}') is None
+    assert _page_fast(b'{"signals": [' + item + b'], "next_cursor": "' + b"x" * 501 + b'"}') is None
