@@ -85,7 +85,7 @@ def _accounts_by_signals() -> list[tuple[int, int]]:
         cursor.execute(
             "SELECT account_id, (SELECT count(*) FROM detection_signalaccount b "
             "WHERE b.account_id = a.account_id) FROM detection_signalaccount a "
-            "ORDER BY id DESC LIMIT 1"
+            "ORDER BY signal_id DESC LIMIT 1"
         )
         ordinary = cursor.fetchone()
         cursor.execute(
