@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class DetectionConfig(AppConfig):
     name = "detection"
     verbose_name = "Detectors and signals"
+
+    def ready(self):
+        from . import checks  # noqa: F401 - registers the start-up checks

@@ -124,6 +124,10 @@ def test_bodies_of_other_shapes_take_the_slow_path():
     assert signals_decode_fast(b'{"signals": [' + b"{}" + b"]") is None
     assert signals_decode_fast(b"[NaN]") is None
     assert signals_decode_fast(b"\xef\xbb\xbf[]") is None
+    plain = json.dumps([signal_json(1)]).encode()
+    assert signals_decode_fast(plain) is not None
+    for raw_byte in (b"\x00", b"\n", b"\xff", b"\xed\xa0\x80"):  # control, bad UTF-8, surrogate
+        assert signals_decode_fast(plain.replace(b"Reasoning", b"Reason" + raw_byte)) is None
 
 
 @pytest.mark.django_db

@@ -166,3 +166,17 @@ def test_a_page_the_fast_path_does_not_take_is_read_the_slow_way(db, feed_settin
     assert _page_fast(b'{"signals": [' + item + b'], "next_cursor": "7"}').next_cursor == "7"
     assert _page_fast(b'{"signals": [' + item + b'], "next_cursor": [1]}') is None
     assert _page_fast(b'{"signals": [' + item + b'], "next_cursor": "' + b"x" * 501 + b'"}') is None
+
+
+def test_a_feed_lease_shorter_than_a_poll_fails_the_start_up_checks(settings):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    call_command("check")  # the defaults pass
+    settings.QUARRY_FEED_POLL_BUDGET_SECONDS = 100
+    settings.QUARRY_FEED_TIMEOUT_SECONDS = 30
+    settings.QUARRY_FEED_LEASE_SECONDS = 130
+    with pytest.raises(SystemCheckError, match="QUARRY_FEED_LEASE_SECONDS \\(130\\) must be"):
+        call_command("check")
+    settings.QUARRY_FEED_LEASE_SECONDS = 131
+    call_command("check")
