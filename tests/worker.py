@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -98,3 +99,31 @@ def beat_until(
         return predicate()
 
     return wait_for(tick, seconds)
+
+
+@contextmanager
+def broker_at(url: str):
+    """Point this process's Celery app at `url`. Celery reads CELERY_BROKER_URL from the
+    environment before its configuration, so setting `app.conf.broker_url` alone is not enough
+    wherever that variable is set (CI)."""
+    from config.celery import app
+
+    def reconnect() -> None:
+        # Celery caches the connection pool and the producer pool built on it.
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    saved_env = os.environ.get("CELERY_BROKER_URL")
+    saved = app.conf.broker_url, app.conf.broker_transport_options
+    os.environ["CELERY_BROKER_URL"] = url
+    app.conf.broker_url, app.conf.broker_transport_options = url, {}
+    reconnect()
+    try:
+        yield
+    finally:
+        if saved_env is None:
+            del os.environ["CELERY_BROKER_URL"]
+        else:
+            os.environ["CELERY_BROKER_URL"] = saved_env
+        app.conf.broker_url, app.conf.broker_transport_options = saved
+        reconnect()

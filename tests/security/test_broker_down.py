@@ -5,7 +5,6 @@ recovery sweep publishes it again and a worker does it, once."""
 import os
 import socket
 import subprocess
-from contextlib import contextmanager
 
 import pytest
 import redis
@@ -15,40 +14,12 @@ from accounts.tasks import cluster_recompute_task
 from core.tasks import work_recover_task
 from exports.models import Export, ExportStatus
 from exports.tasks import export_build
-from tests.worker import beat_until, start_worker, stop_worker, wait_for
-
-
-@contextmanager
-def _broker_at(url: str):
-    """Point this process's Celery app at `url`. Celery reads CELERY_BROKER_URL from the
-    environment before its configuration, so setting `app.conf.broker_url` alone is not enough
-    wherever that variable is set (CI)."""
-    from config.celery import app
-
-    def reconnect() -> None:
-        # Celery caches the connection pool and the producer pool built on it.
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    saved_env = os.environ.get("CELERY_BROKER_URL")
-    saved = app.conf.broker_url, app.conf.broker_transport_options
-    os.environ["CELERY_BROKER_URL"] = url
-    app.conf.broker_url, app.conf.broker_transport_options = url, {}
-    reconnect()
-    try:
-        yield
-    finally:
-        if saved_env is None:
-            del os.environ["CELERY_BROKER_URL"]
-        else:
-            os.environ["CELERY_BROKER_URL"] = saved_env
-        app.conf.broker_url, app.conf.broker_transport_options = saved
-        reconnect()
+from tests.worker import beat_until, broker_at, start_worker, stop_worker, wait_for
 
 
 @pytest.fixture
 def broker_down():
-    with _broker_at("redis://127.0.0.1:1/0"):  # nothing listens on port 1
+    with broker_at("redis://127.0.0.1:1/0"):  # nothing listens on port 1
         yield
 
 
@@ -128,7 +99,7 @@ class ThrowawayRedis:
 @pytest.fixture
 def throwaway_broker(tmp_path):
     broker = ThrowawayRedis(tmp_path)
-    with _broker_at(broker.url):
+    with broker_at(broker.url):
         broker.start()
         yield broker
         if broker.process.poll() is None:
