@@ -39,12 +39,6 @@ class Known:
             "\0\0" + "\0\0".join(sorted({f"{x.type}\0{x.value}" for x in attributes})) + "\0\0"
         )
 
-    def has(self, attribute: Attribute) -> bool:
-        return f"\0\0{attribute.type}\0{attribute.value}\0\0" in self.packed
-
-    def covers(self, attributes: Iterable[Attribute]) -> bool:
-        return not self.missing(attributes)
-
     def missing(self, attributes: Iterable[Attribute]) -> list[Attribute]:
         """Those of the attributes not remembered (one call per account: this runs for every
         account of every batch)."""
