@@ -69,33 +69,43 @@ class _Stop(Exception):
     """The phase is over."""
 
 
+# ---------------------------------------------------------------- one request
+
+
+def _request(
+    port: int, timeout: float, method: str, path: str, **kwargs
+) -> tuple[int | str, bytes]:
+    """One request on a new connection: the status and body, or for a failure a status that
+    names it ("timeout", "connection: …") and no body."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path, **kwargs)
+        response = conn.getresponse()
+        return response.status, response.read()
+    except TimeoutError:
+        return "timeout", b""
+    except (OSError, http.client.HTTPException) as exc:
+        return f"connection: {type(exc).__name__}", b""
+    finally:
+        conn.close()
+
+
 # ---------------------------------------------------------------- the browsing users
 
 
 def _user(port: int, cookie: str, seed: int, until: float, think: float, out: list) -> None:
-    import http.client
-
     rng = random.Random(seed)
 
     def get(kind: str, path: str) -> str:
         if time.time() >= until:
             raise _Stop
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
         started = time.perf_counter()
-        text = ""
-        try:
-            conn.request("GET", path, headers={"Cookie": f"sessionid={cookie}"})
-            response = conn.getresponse()
-            body = response.read()
-            status: int | str = response.status
-            if status < 400:
-                text = body.decode("utf-8", "replace")
-        except TimeoutError:
-            status = "timeout"
-        except (OSError, http.client.HTTPException) as exc:
-            status = f"connection: {type(exc).__name__}"
-        finally:
-            conn.close()
+        status, body = _request(
+            port, TIMEOUT, "GET", path, headers={"Cookie": f"sessionid={cookie}"}
+        )
+        text = body.decode("utf-8", "replace") if isinstance(status, int) and status < 400 else ""
         out.append((kind, (time.perf_counter() - started) * 1000, status, path))
         time.sleep(think * rng.uniform(0.5, 1.5))
         return text
@@ -151,7 +161,6 @@ def _detect(port, token, payloads, batch, rate, seconds, concurrency, start_at, 
     the server cannot keep the pace the batches left are dropped, not sent late, and the rate
     reported is what it took. Several connections, so that one slow answer does not hold the
     schedule up."""
-    import http.client
     import json
 
     interval = batch / rate
@@ -171,23 +180,14 @@ def _detect(port, token, payloads, batch, rate, seconds, concurrency, start_at, 
             lag = time.time() - due
             if lag < 0:
                 time.sleep(-lag)
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
             started = time.perf_counter()
             created = duplicate = 0
-            try:
-                conn.request("POST", "/api/v1/signals", body=payloads[i], headers=headers)
-                response = conn.getresponse()
-                body = response.read()
-                status: int | str = response.status
-                if status in (200, 201):
-                    report = json.loads(body)
-                    created, duplicate = report["created"], report["duplicate"]
-            except TimeoutError:
-                status = "timeout"
-            except (OSError, http.client.HTTPException) as exc:
-                status = f"connection: {type(exc).__name__}"
-            finally:
-                conn.close()
+            status, body = _request(
+                port, 120, "POST", "/api/v1/signals", body=payloads[i], headers=headers
+            )
+            if status in (200, 201):
+                report = json.loads(body)
+                created, duplicate = report["created"], report["duplicate"]
             out.append((max(lag, 0.0), (time.perf_counter() - started) * 1000, status, created,
                         duplicate, time.time()))  # fmt: skip
 

@@ -64,3 +64,14 @@ def evidence_dir(settings, tmp_path):
         },
     }
     return location
+
+
+@pytest.fixture
+def workers():
+    """Real Celery workers a test starts (tests.worker.start_worker), stopped after it."""
+    from .worker import stop_worker
+
+    started = []
+    yield started
+    for process in started:
+        stop_worker(process)

@@ -12,7 +12,7 @@ from detection.models import Detector, DetectorFeedState, FeedPoll, Signal
 from detection.reference_feed import CampaignFeed, make_server, serve_in_thread
 from detection.services import detector_create
 from detection.tasks import feeds_poll_due
-from tests.worker import beat_until, kill_worker, start_worker, stop_worker, wait_for
+from tests.worker import beat_until, kill_worker, start_worker, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -35,14 +35,6 @@ def feed_url():
     yield f"http://127.0.0.1:{server.server_port}/feed"
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture
-def workers():
-    started = []
-    yield started
-    for process in started:
-        stop_worker(process)
 
 
 def _cursor(detector: Detector) -> int:

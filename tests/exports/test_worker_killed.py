@@ -15,7 +15,7 @@ from exports import verify
 from exports.models import Export, ExportStatus
 from exports.services import export_dir, export_path, export_request, partial_dir
 from tests.helpers import add_evidence
-from tests.worker import beat_until, kill_worker, start_worker, stop_worker, wait_for
+from tests.worker import beat_until, kill_worker, start_worker, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -34,14 +34,6 @@ def worker_env(tmp_path, export_settings):
     }
     for large in ("evidence", "exports"):  # pytest keeps the last runs' tmp_path
         shutil.rmtree(tmp_path / large, ignore_errors=True)
-
-
-@pytest.fixture
-def workers():
-    started = []
-    yield started
-    for process in started:
-        stop_worker(process)
 
 
 def _large_evidence(case, user) -> None:
