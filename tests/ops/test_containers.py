@@ -16,6 +16,8 @@ import requests
 
 from bench.common import free_port
 
+from .deployment import strong_signal
+
 ROOT = Path(__file__).resolve().parents[2]
 STACK = ROOT / "docker" / "podman-stack.sh"
 PROJECT = "quarrytest"
@@ -82,20 +84,7 @@ def test_the_compose_stack_serves_migrates_and_routes_a_signal(stack):
     assert "[X] 0001_initial" in _exec("python", "manage.py", "showmigrations", "cases")
 
     token = _exec("python", "manage.py", "detector_create", "container-detector").split()[-1]
-    signal = {
-        "external_id": "container-1",
-        "kind": "cot_elicitation",
-        "severity": "high",
-        "confidence": 90,
-        "observed_at": "2026-11-27T08:59:12Z",
-        "summary": "Reasoning-trace coercion prompts",
-        "accounts": [
-            {
-                "external_id": "container-acct",
-                "attributes": [{"type": "payment_fingerprint", "value": "pf-container"}],
-            }
-        ],
-    }
+    signal = strong_signal("container-1", "container-acct", "pf-container")
     response = requests.post(
         f"{stack}/api/v1/signals",
         data=json.dumps({"signals": [signal]}),

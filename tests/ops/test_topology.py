@@ -27,6 +27,8 @@ import requests
 from bench.common import free_port
 from evidence.models import storage_key_for
 
+from .deployment import strong_signal
+
 ROOT = Path(__file__).resolve().parents[2]
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 DATABASE = "quarry_topology"
@@ -209,20 +211,11 @@ def topology(tmp_path):
 def _signals(batch: int) -> list[dict]:
     """Strong signals whose accounts all share one payment fingerprint: one cluster."""
     return [
-        {
-            "external_id": f"topology-{batch}-{n}",
-            "kind": "cot_elicitation",
-            "severity": "high",
-            "confidence": 90,
-            "observed_at": "2026-11-27T08:59:12Z",
-            "summary": "Reasoning-trace coercion prompts",
-            "accounts": [
-                {
-                    "external_id": f"topology-acct-{(batch * BATCH + n) % ACCOUNTS}",
-                    "attributes": [{"type": "payment_fingerprint", "value": "pf-topology"}],
-                }
-            ],
-        }
+        strong_signal(
+            f"topology-{batch}-{n}",
+            f"topology-acct-{(batch * BATCH + n) % ACCOUNTS}",
+            "pf-topology",
+        )
         for n in range(BATCH)
     ]
 
