@@ -84,6 +84,20 @@ def detector_health() -> list[dict]:
     return health
 
 
+def routing_set_aside(limit: int = 5) -> dict:
+    """Signals routing could not route and set aside (detection/routing.py): how many, and the
+    newest with their reasons, so that a bad row is seen, not silently skipped."""
+    aside = Signal.objects.exclude(routing_error="")
+    return {
+        "total": aside.count(),
+        "latest": list(
+            aside.select_related("detector")
+            .only("external_id", "received_at", "routing_error", "detector__name")
+            .order_by("-received_at")[:limit]
+        ),
+    }
+
+
 def largest_clusters(user, limit: int = LARGEST_CLUSTERS) -> list[Cluster]:
     """The biggest live clusters, each with the number of open cases (visible to this user)
     that link any of its accounts."""

@@ -1,3 +1,4 @@
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
@@ -85,6 +86,13 @@ class Signal(models.Model):
         db_index=False,
     )
     routed_at = models.DateTimeField(null=True, blank=True)
+    # Why routing set this signal aside (routed_at set, no case): a row it could not route,
+    # kept out of the way of every other signal. Empty for signals routed normally.
+    routing_error = models.TextField(blank=True, db_default="")
+    # The external ids of the accounts the detector named, sorted, as it sent them: what
+    # verify_integrity checks the signal's account links against. NULL for signals stored
+    # before this was recorded.
+    account_external_ids = ArrayField(models.TextField(), null=True, blank=True)
     accounts = models.ManyToManyField(
         "accounts.Account", through="SignalAccount", related_name="signals"
     )
@@ -117,6 +125,10 @@ class Signal(models.Model):
             # The routing sweep looks for signals nobody routed yet; few at any time.
             models.Index(
                 fields=["received_at"], name="signal_unrouted", condition=Q(routed_at__isnull=True)
+            ),
+            # Signals routing set aside: few, counted on the dashboard.
+            models.Index(
+                fields=["received_at"], name="signal_set_aside", condition=~Q(routing_error="")
             ),
         ]
 
