@@ -231,3 +231,20 @@ class RoutingSettings(models.Model):
     def current(cls) -> "RoutingSettings":
         obj, _ = cls.objects.get_or_create(id=1)
         return obj
+
+
+class SignalCount(models.Model):
+    """Signal counts per hour observed, detector and kind, for the dashboard: its cost must not
+    grow with the signal table. Kept by statement triggers on detection_signal (migration
+    detection 0008), whatever path a signal came by (ingestion, feeds, seeding, a restore):
+    each INSERT adds a row of counts, each DELETE a row of negative counts; a signal's hour,
+    detector and kind never change afterwards. Rows are deltas, not totals, so that two batches
+    never wait for each other on one counter row; `signal_counts_compact` (beat) folds them."""
+
+    hour = models.DateTimeField()
+    detector_id = models.BigIntegerField()
+    kind = models.CharField(max_length=30)
+    n = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["hour"], name="signal_count_hour")]
