@@ -242,7 +242,7 @@ class ClusterRecompute(models.Model):
     stats = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    # When the recovery sweep last published the job again (core/recovery.py); a new attempt
+    # When the recovery sweep last published the job again (ops/recovery.py); a new attempt
     # clears it.
     requeued_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

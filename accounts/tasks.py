@@ -9,7 +9,7 @@ from .clustering import cluster_recompute_all
 from .models import ClusterRecompute, RecomputeStatus
 
 # First key of the session advisory lock "running cluster recompute job N", held for the whole
-# run: a job left `running` with this lock free has lost its worker (core/recovery.py).
+# run: a job left `running` with this lock free has lost its worker (ops/recovery.py).
 RECOMPUTE_LOCK_NAMESPACE = 0x51AA
 
 

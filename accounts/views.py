@@ -17,7 +17,7 @@ from .models import Account, CaseAccount, CaseAccountRole, Cluster, ClusterRecom
 UNKNOWN_SHOWN = 200
 
 
-def _staff_only(user) -> None:
+def staff_only(user) -> None:
     """Account pages show no case content by themselves, but only Quarry's people see them."""
     if not (user_roles(user) & set(ALL_ROLES)):
         raise Http404("No such account.")
@@ -25,44 +25,8 @@ def _staff_only(user) -> None:
 
 @login_required
 @require_GET
-def account_detail(request, pk: int):
-    _staff_only(request.user)
-    account = get_object_or_404(
-        Account.objects.select_related("cluster_membership__cluster"), pk=pk
-    )
-    context = {
-        "account": account,
-        "attributes": selectors.account_attribute_links(account),
-        "linked": selectors.account_linked_accounts(account),
-        "cases": selectors.account_cases_for_user(account, request.user),
-        "signals": selectors.account_signals(account, request.user),
-        "cluster": selectors.account_cluster(account),
-    }
-    return render(request, "accounts/account_detail.html", context)
-
-
-@login_required
-@require_GET
-def cluster_detail(request, pk: int):
-    _staff_only(request.user)
-    cluster = get_object_or_404(Cluster, pk=pk)
-    members = Paginator(selectors.cluster_members(cluster), 100).get_page(request.GET.get("page"))
-    volume = selectors.cluster_signal_volume(cluster)
-    context = {
-        "cluster": cluster,
-        "members": members,
-        "shared": selectors.cluster_shared_attributes(cluster),
-        "volume_labels": [v["day"].isoformat() for v in volume],
-        "volume_counts": [v["signals"] for v in volume],
-        "open_cases": selectors.cluster_open_cases(cluster, request.user),
-    }
-    return render(request, "accounts/cluster_detail.html", context)
-
-
-@login_required
-@require_GET
 def cluster_graph_json(request, pk: int):
-    _staff_only(request.user)
+    staff_only(request.user)
     cluster = get_object_or_404(Cluster, pk=pk)
     return JsonResponse(graph.cluster_graph(cluster))
 
@@ -216,7 +180,7 @@ def case_accounts_panel(request, number: str):
 @login_required
 @require_GET
 def recompute_status(request, pk: int):
-    _staff_only(request.user)
+    staff_only(request.user)
     job = get_object_or_404(ClusterRecompute, pk=pk)
     return render(request, "accounts/_recompute.html", {"job": job})
 
@@ -224,7 +188,7 @@ def recompute_status(request, pk: int):
 @login_required
 @require_GET
 def cluster_list(request):
-    _staff_only(request.user)
+    staff_only(request.user)
     clusters = Cluster.objects.filter(dissolved_at__isnull=True, size__gt=1).order_by("-size", "id")
     context = {
         "page": Paginator(clusters, 50).get_page(request.GET.get("page")),

@@ -35,7 +35,7 @@ class Export(models.Model):
     key_fingerprint = models.CharField(max_length=64, blank=True)
     payload_oxum = models.CharField(max_length=40, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    # When the recovery sweep last published the build again (core/recovery.py); a new attempt
+    # When the recovery sweep last published the build again (ops/recovery.py); a new attempt
     # clears it. It spaces the sweep's re-publishes of one export by its grace period.
     requeued_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

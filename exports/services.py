@@ -39,6 +39,8 @@ logger = logging.getLogger(__name__)
 EXPORT_ROLES = frozenset({LEGAL, LEAD})
 BUILD_LOCK_NAMESPACE = 0x51A8  # first key of the session advisory lock "building export N"
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes
+# The build task (exports/tasks.py), named: the task module imports this one.
+EXPORT_BUILD_TASK = "exports.tasks.export_build"
 
 
 def export_dir() -> Path:
@@ -113,9 +115,7 @@ def export_request(
     export.save(update_fields=["options"])
     _custody_all(export, detail=f"export {export.pk} started", actor=label)
     if enqueue:
-        from .tasks import export_build
-
-        task_enqueue_on_commit(export_build, export.pk)
+        task_enqueue_on_commit(EXPORT_BUILD_TASK, export.pk)
     return export
 
 

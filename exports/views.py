@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases.selectors import case_get_for_user
 from core.errors import DomainError
-from evidence.views import client_ip
+from core.http import client_ip
 
 from .keys import public_key_pem
 from .selectors import export_get_for_case

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from accounts.models import ClusterRecompute
 from accounts.tasks import RECOMPUTE_LOCK_NAMESPACE, cluster_recompute_run
-from core.recovery import work_recover
 from exports.models import Export, ExportStatus
 from exports.services import BUILD_LOCK_NAMESPACE, export_request, export_run
+from ops.recovery import work_recover
 
 EXPORTS = "exports.tasks.export_build"
 RECOMPUTES = "accounts.cluster_recompute"

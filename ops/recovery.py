@@ -29,8 +29,13 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .enqueue import task_publish
-from .locks import advisory_lock_try
+from accounts.models import ClusterRecompute
+from accounts.tasks import RECOMPUTE_LOCK_NAMESPACE, cluster_recompute_task
+from core.enqueue import task_publish
+from core.locks import advisory_lock_try
+from exports.models import Export
+from exports.services import BUILD_LOCK_NAMESPACE
+from exports.tasks import export_build
 
 log = logging.getLogger(__name__)
 
@@ -84,12 +89,6 @@ def stalled_republish(work: DurableWork, *, grace_seconds: float) -> list[int]:
 
 
 def durable_work() -> list[DurableWork]:
-    from accounts.models import ClusterRecompute
-    from accounts.tasks import RECOMPUTE_LOCK_NAMESPACE, cluster_recompute_task
-    from exports.models import Export
-    from exports.services import BUILD_LOCK_NAMESPACE
-    from exports.tasks import export_build
-
     return [
         DurableWork(Export, export_build, BUILD_LOCK_NAMESPACE),
         DurableWork(ClusterRecompute, cluster_recompute_task, RECOMPUTE_LOCK_NAMESPACE),

@@ -10,8 +10,9 @@ from django.utils import timezone
 from accounts.models import CaseAccount, Cluster
 from cases.models import OPEN_STATES, State
 from cases.selectors import cases_visible_to
-from cases.workspace import signal_volume, volume_chart
 from detection.models import Detector, Signal
+
+from .workspace import signal_volume, volume_chart
 
 SIGNAL_DAYS = 30
 LARGEST_CLUSTERS = 10

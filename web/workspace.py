@@ -15,12 +15,12 @@ from django.db.models import (
 from django.db.models.functions import TruncDay
 from django.utils import timezone
 
+from cases import workflow
+from cases.audit import chain_verify
+from cases.models import Case, Resolution, State
 from core.roles import INVESTIGATOR, LEAD, LEGAL, user_roles
 from detection.models import Detector, SignalKind
 
-from . import workflow
-from .audit import chain_verify
-from .models import Case, Resolution, State
 from .queue import Cursor
 
 TABS = ["overview", "timeline", "evidence", "accounts", "signals", "notes", "exports"]

@@ -27,8 +27,7 @@ from accounts.models import CaseAccountRole
 from cases import audit
 from cases.models import SEVERITY_RANK, Case, CaseEvent
 from cases.services import case_create
-
-from .models import RoutingSettings, SignalKind
+from detection.models import RoutingSettings, SignalKind
 
 ROUTING_ACTOR = "routing"
 ATTEMPTS = 20  # runs whose clusters moved under them before routing gives up (the sweep retries)
