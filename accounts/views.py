@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases.selectors import case_get_for_user
 from core.errors import DomainError
-from core.roles import ADMIN, ALL_ROLES, LEAD, user_roles
+from core.roles import RECOMPUTE_ROLES, STAFF_ROLES, user_roles
 
 from . import graph, selectors, services
 from .forms import AccountSearchForm, AddClusterForm, BulkAccountsForm, PasteAccountsForm
@@ -19,7 +19,7 @@ UNKNOWN_SHOWN = 200
 
 def staff_only(user) -> None:
     """Account pages show no case content by themselves, but only Quarry's people see them."""
-    if not (user_roles(user) & set(ALL_ROLES)):
+    if not (user_roles(user) & STAFF_ROLES):
         raise Http404("No such account.")
 
 
@@ -193,7 +193,7 @@ def cluster_list(request):
     context = {
         "page": Paginator(clusters, 50).get_page(request.GET.get("page")),
         "job": ClusterRecompute.objects.first(),
-        "can_recompute": bool(user_roles(request.user) & {LEAD, ADMIN}),
+        "can_recompute": bool(user_roles(request.user) & RECOMPUTE_ROLES),
     }
     return render(request, "accounts/cluster_list.html", context)
 
@@ -201,7 +201,7 @@ def cluster_list(request):
 @login_required
 @require_POST
 def cluster_recompute_view(request):
-    if not (user_roles(request.user) & {LEAD, ADMIN}):
+    if not (user_roles(request.user) & RECOMPUTE_ROLES):
         messages.error(request, "Recomputing clusters needs the lead or admin role.")
         return redirect("accounts:clusters")
     services.cluster_recompute_request(user=request.user)

@@ -1,4 +1,4 @@
-"""Exports and legal holds. Requesting an export, its outcome and every download are written to
+"""Exports. Requesting an export, its outcome and every download are written to
 the case's audit trail and to the custody log of each evidence file the bundle includes.
 
 The build itself (`export_run`) holds no transaction while it streams: it claims the export
@@ -17,10 +17,11 @@ from django.utils import timezone
 
 from cases.audit import actor_label, event_append
 from cases.models import Case
+from cases.services import case_lock_for_change
 from core.enqueue import task_enqueue_on_commit
 from core.errors import DomainError, PermissionDenied
 from core.locks import advisory_lock_try
-from core.roles import LEAD, LEGAL, user_roles
+from core.roles import EXPORT_ROLES, user_roles
 from evidence.models import CustodyAction, Evidence
 from evidence.services import custody_record
 
@@ -36,7 +37,7 @@ from .models import Export, ExportStatus
 
 logger = logging.getLogger(__name__)
 
-EXPORT_ROLES = frozenset({LEGAL, LEAD})
+EXPORT_REFUSAL = "Exports need the legal or lead role."
 BUILD_LOCK_NAMESPACE = 0x51A8  # first key of the session advisory lock "building export N"
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes
 # The build task (exports/tasks.py), named: the task module imports this one.
@@ -61,7 +62,7 @@ def bundle_available(export: Export) -> bool:
 
 def export_role_require(user) -> None:
     if user is not None and not (user_roles(user) & EXPORT_ROLES):
-        raise PermissionDenied("Exports need the legal or lead role.", field="export")
+        raise PermissionDenied(EXPORT_REFUSAL, field="export")
 
 
 def _custody_all(export: Export, *, detail: str, actor, ids: list[int] | None = None) -> None:
@@ -84,9 +85,16 @@ def export_request(
     """Queue an export of the case. `user` is None only for an operator at the shell, named by
     `operator`. The evidence set and the audit trail's length are fixed here, so that a build
     run again after a crash produces the same bundle."""
-    export_role_require(user)
     label = actor_label(user) if user is not None else operator or "operator"
-    locked = Case.objects.select_for_update().get(pk=case.pk)
+    # A closed case is exported too: referral, and a court's later request, come after.
+    locked = case_lock_for_change(
+        case=case,
+        user=user,
+        roles=EXPORT_ROLES,
+        refusal=EXPORT_REFUSAL,
+        field="export",
+        closed=None,
+    )
     evidence_ids = list(
         Evidence.objects.filter(case=locked).order_by("pk").values_list("pk", flat=True)
     )
@@ -291,33 +299,3 @@ def export_record_download(*, export: Export, user, ip: str | None, user_agent: 
             user_agent=user_agent,
             detail=f"export {export.pk} downloaded",
         )
-
-
-def _legal_hold_set(*, case: Case, user, hold: bool, reason: str) -> Case:
-    if LEGAL not in user_roles(user):
-        verb = "Placing" if hold else "Lifting"
-        raise PermissionDenied(f"{verb} a legal hold needs the legal role.", field="legal_hold")
-    locked = Case.objects.select_for_update().get(pk=case.pk)
-    if locked.legal_hold == hold:
-        return locked
-    locked.legal_hold = hold
-    locked.updated_at = timezone.now()
-    locked.save(update_fields=["legal_hold", "updated_at"])
-    event_append(
-        case=locked,
-        kind="case.legal_hold_placed" if hold else "case.legal_hold_lifted",
-        actor=user,
-        data={"reason": reason},
-    )
-    return locked
-
-
-@transaction.atomic
-def legal_hold_place(*, case: Case, user, reason: str = "") -> Case:
-    """While the hold stands, the database refuses to delete the case's evidence or the case."""
-    return _legal_hold_set(case=case, user=user, hold=True, reason=reason)
-
-
-@transaction.atomic
-def legal_hold_lift(*, case: Case, user, reason: str = "") -> Case:
-    return _legal_hold_set(case=case, user=user, hold=False, reason=reason)

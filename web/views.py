@@ -15,7 +15,7 @@ from accounts.views import staff_only
 from cases.forms import CommentForm
 from cases.selectors import case_get_for_user
 from cases.services import case_record_view
-from core.roles import INVESTIGATOR, LEAD
+from core.roles import WORK_ROLES
 from detection import selectors as signal_selectors
 from detection.models import Detector
 
@@ -57,7 +57,7 @@ def _workers() -> list[str]:
     return cache.get_or_set(
         "choices:workers",
         lambda: list(
-            User.objects.filter(groups__name__in=[INVESTIGATOR, LEAD], is_active=True)
+            User.objects.filter(groups__name__in=sorted(WORK_ROLES), is_active=True)
             .distinct()
             .order_by("username")
             .values_list("username", flat=True)
