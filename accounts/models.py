@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.jobs import JobStatus
+
 
 class PlatformStatus(models.TextChoices):
     ACTIVE = "active", "Active"
@@ -220,11 +222,7 @@ class ClusterMember(models.Model):
     since = models.DateTimeField()
 
 
-class RecomputeStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+RecomputeStatus = JobStatus
 
 
 class ClusterRecompute(models.Model):

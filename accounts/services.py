@@ -21,6 +21,7 @@ from .models import (
     ClusterRecompute,
     Enforcement,
     LinkStrength,
+    RecomputeStatus,
 )
 
 ENFORCEMENT_ORDER = [
@@ -283,7 +284,7 @@ def cluster_recompute_request(*, user=None) -> ClusterRecompute:
 
     pending = (
         ClusterRecompute.objects.select_for_update()
-        .filter(status="queued")
+        .filter(status=RecomputeStatus.QUEUED)
         .order_by("created_at")
         .first()
     )

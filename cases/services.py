@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.errors import DomainError, PermissionDenied
+from core.jobs import JobStatus
 from core.roles import ALL_ROLES, CONTRIBUTE_ROLES, LEAD_ONLY, LEGAL_ONLY, WORK_ROLES, user_roles
 
 from . import workflow
@@ -172,7 +173,7 @@ def _evidence_count(case: Case) -> int:
 
 
 def _has_finished_export(case: Case) -> bool:
-    return case.exports.filter(status="done").exists()
+    return case.exports.filter(status=JobStatus.DONE).exists()
 
 
 @transaction.atomic

@@ -2,12 +2,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.jobs import JobStatus
 
-class ExportStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+ExportStatus = JobStatus
 
 
 class Export(models.Model):

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from cases.audit import actor_label, event_append
@@ -20,7 +19,8 @@ from cases.models import Case
 from cases.services import case_lock_for_change
 from core.enqueue import task_enqueue_on_commit
 from core.errors import DomainError, PermissionDenied
-from core.locks import advisory_lock_try
+from core.jobs import job_claim
+from core.locks import EXPORT_BUILD
 from core.roles import EXPORT_ROLES, user_roles
 from evidence.models import CustodyAction, Evidence
 from evidence.services import custody_record
@@ -38,7 +38,6 @@ from .models import Export, ExportStatus
 logger = logging.getLogger(__name__)
 
 EXPORT_REFUSAL = "Exports need the legal or lead role."
-BUILD_LOCK_NAMESPACE = 0x51A8  # first key of the session advisory lock "building export N"
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes
 # The build task (exports/tasks.py), named: the task module imports this one.
 EXPORT_BUILD_TASK = "exports.tasks.export_build"
@@ -127,14 +126,6 @@ def export_request(
     return export
 
 
-def _build_lock(export_id: int):
-    """A session-level advisory lock held for the whole build. PostgreSQL drops it when the
-    builder's connection dies, so a build killed halfway leaves the lock free and the export
-    in `running`: the next delivery of the task (or the recovery sweep's re-publish) finds both
-    and builds it again."""
-    return advisory_lock_try(BUILD_LOCK_NAMESPACE, export_id)
-
-
 class _ProgressReporter:
     def __init__(self, export: Export, total: int):
         self.export_id = export.pk
@@ -159,20 +150,12 @@ class _ProgressReporter:
 def export_run(*, export_id: int) -> Export | None:
     """Build the bundle of a queued export (or of a running one whose builder died). Returns
     None when there is nothing to do: another worker is building it, or it is finished."""
-    with _build_lock(export_id) as acquired:
-        if not acquired:
-            return None
-        claimed = Export.objects.filter(
-            pk=export_id, status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING]
-        ).update(
-            status=ExportStatus.RUNNING,
-            started_at=timezone.now(),
-            attempts=F("attempts") + 1,
-            progress=0,
-            current_item="",
-            error="",
-            requeued_at=None,
-        )
+    # The build lock is held for the whole build: PostgreSQL drops it when the builder's
+    # connection dies, so a build killed halfway leaves the lock free and the export `running`,
+    # and the next delivery of the task (or the recovery sweep's re-publish) builds it again.
+    with job_claim(
+        Export, export_id, lock=EXPORT_BUILD, progress=0, current_item="", error=""
+    ) as claimed:
         if not claimed:
             return None
         export = Export.objects.select_related("case").get(pk=export_id)

@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from accounts.clustering import cluster_update_for_accounts, clusters_lock
 from accounts.services import case_accounts_link_many
 from cases.audit import events_append_many
-from cases.models import SEVERITY_RANK, Case
+from cases.models import SEVERITY_RANK, Case, State
 from cases.services import case_create, cases_lock_for_change_many
 from detection.models import RoutingSettings, SignalKind
 
@@ -147,8 +147,8 @@ def _open_cases_linking(account_ids: set[int]) -> dict[int, int]:
             "FROM unnest(%s::bigint[]) AS f(a) "
             "JOIN accounts_caseaccount ca ON ca.account_id = f.a "
             "JOIN cases_case c ON c.id = ca.case_id "
-            "WHERE c.state <> 'closed' ORDER BY ca.account_id, c.created_at, c.id",
-            [sorted(account_ids)],
+            "WHERE c.state <> %s ORDER BY ca.account_id, c.created_at, c.id",
+            [sorted(account_ids), State.CLOSED],
         )
         return dict(cursor.fetchall())
 
@@ -171,8 +171,8 @@ def _open_cases_of(groups: list[frozenset[int]]) -> dict[int, int]:
             "JOIN accounts_clustermember m ON m.cluster_id = f.k "
             "JOIN accounts_caseaccount ca ON ca.account_id = m.account_id "
             "JOIN cases_case c ON c.id = ca.case_id "
-            "WHERE c.state <> 'closed' ORDER BY f.g, c.created_at, c.id",
-            [indexes, clusters],
+            "WHERE c.state <> %s ORDER BY f.g, c.created_at, c.id",
+            [indexes, clusters, State.CLOSED],
         )
         return dict(cursor.fetchall())
 
