@@ -23,13 +23,13 @@ from django.db import connection, transaction
 from accounts.clustering import cluster_update_for_accounts, clusters_lock
 from accounts.services import case_accounts_link_many
 from cases.audit import events_append_many
-from cases.models import SEVERITY_RANK, Case, State
+from cases.models import SEVERITY_RANK, Case, Severity, State
 from cases.services import case_create, cases_lock_for_change_many
 from detection.models import RoutingSettings, SignalKind
 
 ROUTING_ACTOR = "routing"
 ATTEMPTS = 20  # runs whose clusters moved under them before routing gives up (the sweep retries)
-SEVERITY_WEIGHT = {"low": 1, "medium": 2, "high": 4, "critical": 8}
+SEVERITY_WEIGHT = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 4, Severity.CRITICAL: 8}
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from django.db import connection, transaction
 
 from accounts.models import AttributeType, CaseAccountRole, Enforcement
 from cases.bulk import CaseLoad, case_numbers_reserve, cases_created_events_load, cases_load
-from cases.models import Resolution, State
+from cases.models import Resolution, Severity, State
 from core.pgcopy import copy_rows, copy_value
 from core.roles import INVESTIGATOR, LEAD
 from detection.models import Detector, SignalKind
@@ -53,7 +53,7 @@ STATE_WEIGHTS = [
     (State.REFERRED, 3),
     (State.CLOSED, 22),
 ]
-SEVERITIES = ["low", "medium", "high", "critical"]
+SEVERITIES = Severity.values
 
 
 class Command(BaseCommand):
