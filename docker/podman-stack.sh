@@ -71,6 +71,9 @@ build)
     fi
     # web stands for migrate, worker and beat: one image, built once.
     checked --podman-build-args="$build_args" build postgres redis minio web
+    # Each source change leaves the previous app image untagged; without this, CI would keep
+    # every one of them.
+    podman image prune -f --filter label=org.quarry.image=app >/dev/null
     ;;
 up)
     checked up -d postgres redis minio
