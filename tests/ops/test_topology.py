@@ -2,7 +2,7 @@
 Celery workers on Redis, one beat, the machine's PostgreSQL and an S3-compatible store (moto's
 server), each started only with the environment variables docker/compose.yml documents, not
 this process's environment. Detectors push signals through both web servers; an investigator
-uploads evidence, which must land in the bucket; legal builds an export, which a worker makes
+uploads evidence, which must land in the bucket; a lead requests an export, which a worker makes
 from the bucket and a web server hands out, and which verify.py accepts."""
 
 import io
