@@ -4,7 +4,7 @@ compare-and-set). Routing the signals that come in is routing's task (routing/ta
 
 from celery import shared_task
 
-from . import feeds
+from . import counts, feeds
 
 
 @shared_task
@@ -20,3 +20,9 @@ def feeds_poll_due() -> list[int]:
 def feed_poll(detector_id: int) -> dict:
     outcome = feeds.feed_poll(detector_id=detector_id)
     return {"pages": outcome.pages, "created": outcome.created, "error": outcome.error}
+
+
+@shared_task
+def signal_counts_compact() -> int:
+    """Beat folds the dashboard's signal counts every few minutes (detection/counts.py)."""
+    return counts.signal_counts_compact()
