@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 
 from .models import Resolution, Severity, State
 from .queue import QUEUES, SORTS
@@ -40,6 +41,10 @@ class TransitionForm(forms.Form):
     resolution = forms.ChoiceField(choices=[("", "—")] + Resolution.choices, required=False)
     closing_summary = forms.CharField(required=False, widget=forms.Textarea)
     duplicate_of = forms.CharField(required=False, max_length=20)
+    legal_reviewers = forms.CharField(required=False, max_length=2000)
+
+    def clean_legal_reviewers(self) -> list[str]:
+        return [n.strip() for n in self.cleaned_data["legal_reviewers"].split(",") if n.strip()]
 
 
 class CommentForm(forms.Form):
@@ -50,6 +55,16 @@ class EvidenceForm(forms.Form):
     file = forms.FileField()
     description = forms.CharField(required=False, widget=forms.Textarea)
     source = forms.CharField(required=False, max_length=300)
+    # When and by whom the file was collected, if not now and not by the uploader (logs pulled
+    # last week by another team).
+    collected_at = forms.DateTimeField(required=False)
+    collected_by = forms.CharField(required=False, max_length=200)
+
+    def clean_collected_at(self):
+        value = self.cleaned_data["collected_at"]
+        if value is not None and value > timezone.now():
+            raise forms.ValidationError("Collected-at cannot be in the future.")
+        return value
 
 
 class AssignForm(forms.Form):

@@ -2,11 +2,13 @@ from django.urls import path
 
 from evidence import views as evidence_views
 
-from . import views
+from . import lifecycle_views, signal_views, views
 
 app_name = "cases"
 urlpatterns = [
     path("", views.queue, name="queue"),
+    # Before "<str:number>/": "new" is not a case number.
+    path("new/", lifecycle_views.case_new, name="new"),
     path("<str:number>/", views.case_detail, name="detail"),
     path("<str:number>/transition", views.case_transition_view, name="transition"),
     path("<str:number>/comments", views.case_comment_view, name="comment"),
@@ -30,4 +32,14 @@ urlpatterns = [
         evidence_views.evidence_image,
         name="evidence_image",
     ),
+    path("<str:number>/edit", lifecycle_views.case_edit_view, name="edit"),
+    path("<str:number>/take", lifecycle_views.case_take_view, name="take"),
+    path("<str:number>/tasks", lifecycle_views.case_task_add_view, name="task_add"),
+    path("<str:number>/tasks/<int:pk>", lifecycle_views.case_task_edit_view, name="task_edit"),
+    path("<str:number>/merge", lifecycle_views.case_merge_view, name="merge"),
+    path("<str:number>/pending", lifecycle_views.case_pending_view, name="pending"),
+    path(
+        "<str:number>/comments/<int:pk>", lifecycle_views.case_note_edit_view, name="comment_edit"
+    ),
+    path("<str:number>/signals/<int:pk>", signal_views.case_signal, name="signal"),
 ]

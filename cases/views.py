@@ -20,6 +20,7 @@ from .forms import (
     TagsForm,
     TransitionForm,
 )
+from .lifecycle_tabs import lifecycle_context
 from .queue import QUEUES, queue_cases, queue_page
 from .selectors import case_get_for_user
 from .services import (
@@ -124,6 +125,7 @@ def case_detail(request, number: str):
         "evidence_count": case.evidence_items.count(),
         "comment_form": CommentForm(),
         "workers": _workers(),
+        **lifecycle_context(case, request.user),
         **(TAB_CONTEXT[tab](request, case) if tab in TAB_CONTEXT else {}),
     }
     template = "cases/detail.html#panel" if fragment else "cases/detail.html"
@@ -163,6 +165,7 @@ def case_transition_view(request, number: str):
             resolution=form.cleaned_data["resolution"],
             closing_summary=form.cleaned_data["closing_summary"],
             duplicate_of=duplicate_of,
+            legal_reviewers=form.cleaned_data["legal_reviewers"],
         )
     except DomainError as exc:
         messages.error(request, exc.message)

@@ -44,5 +44,6 @@ def home(request):
         "signal_days": dashboard.SIGNAL_DAYS,
         "detectors": dashboard.detector_health(),
         "clusters": dashboard.largest_clusters(user),
+        "my_tasks": dashboard.my_tasks(user),
     }
     return render(request, "core/dashboard.html", context)

@@ -61,6 +61,8 @@ def evidence_upload(request, number: str):
                 original_name=upload.name,
                 description=form.cleaned_data["description"],
                 source=form.cleaned_data["source"],
+                collected_at=form.cleaned_data["collected_at"],
+                collected_by=form.cleaned_data["collected_by"].strip(),
                 ip=client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
             )

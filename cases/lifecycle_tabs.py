@@ -1,0 +1,52 @@
+"""What the case page shows of the lifecycle: tasks, pending signals, custody, note history,
+and which of the lifecycle's actions this user may take."""
+
+from django.db.models import Prefetch
+
+from core.roles import INVESTIGATOR, LEAD, user_roles
+
+from .case_tasks import TEMPLATE_CHOICES
+from .models import Case, PendingStatus, Severity, TaskStatus
+
+
+def lifecycle_context(case: Case, user) -> dict:
+    roles = user_roles(user)
+    works = bool(roles & {INVESTIGATOR, LEAD})
+    return {
+        "pending_count": case.pending_signals.filter(status=PendingStatus.PENDING).count(),
+        "open_task_count": case.tasks.filter(status=TaskStatus.OPEN).count(),
+        "follow_ups": list(case.follow_ups.order_by("created_at").values_list("number", flat=True)),
+        "lifecycle": {
+            "can_take": case.is_open
+            and works
+            and (case.assignee_id is None or case.assignee_id == user.pk)
+            and case.assignee_id != user.pk,
+            "can_edit": case.is_open and works,
+            "can_merge": case.is_open and LEAD in roles and not case.legal_hold,
+            "can_tasks": case.is_open and works,
+            "can_decide": case.is_open and works,
+            "templates": TEMPLATE_CHOICES,
+            "severities": Severity.choices,
+        },
+    }
+
+
+def tab_tasks(request, case: Case) -> dict:
+    return {
+        "tasks": list(case.tasks.select_related("assignee").order_by("position", "pk")),
+        "task_statuses": TaskStatus.choices,
+    }
+
+
+def evidence_with_custody(case: Case) -> list:
+    from evidence.models import CustodyEvent
+
+    return list(
+        case.evidence_items.select_related("uploaded_by").prefetch_related(
+            Prefetch("custody", queryset=CustodyEvent.objects.order_by("at", "pk"))
+        )
+    )
+
+
+def pending_signals(case: Case) -> list:
+    return list(case.pending_signals.filter(status=PendingStatus.PENDING).order_by("held_at", "pk"))
