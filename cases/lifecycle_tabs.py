@@ -40,11 +40,13 @@ def tab_tasks(request, case: Case) -> dict:
 
 def evidence_with_custody(case: Case) -> list:
     from evidence.models import CustodyEvent
+    from evidence.selectors import evidence_of_case
 
     return list(
-        case.evidence_items.select_related("uploaded_by").prefetch_related(
-            Prefetch("custody", queryset=CustodyEvent.objects.order_by("at", "pk"))
-        )
+        evidence_of_case(case)
+        .select_related("uploaded_by")
+        .order_by("uploaded_at", "pk")
+        .prefetch_related(Prefetch("custody", queryset=CustodyEvent.objects.order_by("at", "pk")))
     )
 
 

@@ -125,7 +125,8 @@ def _linked_account_count(case: Case) -> int:
 
 
 def _evidence_count(case: Case) -> int:
-    return case.evidence_items.count()
+    # Its own, and what a merge linked to it (evidence.EvidenceLink).
+    return case.evidence_items.count() + case.evidence_links.count()
 
 
 def _has_finished_export(case: Case) -> bool:

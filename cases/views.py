@@ -122,7 +122,7 @@ def case_detail(request, number: str):
         "actions": case_actions(case, request.user),
         "linked_accounts": case.case_accounts.count(),
         "signal_count": case.signals.count(),
-        "evidence_count": case.evidence_items.count(),
+        "evidence_count": case.evidence_items.count() + case.evidence_links.count(),
         "comment_form": CommentForm(),
         "workers": _workers(),
         **lifecycle_context(case, request.user),

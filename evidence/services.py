@@ -22,6 +22,7 @@ from core.errors import DomainError
 from core.roles import INVESTIGATOR, LEAD, LEGAL, user_roles
 
 from .models import CustodyAction, CustodyEvent, Evidence, storage_key_for
+from .selectors import evidence_of_case
 from .storage import evidence_storage
 
 CHUNK = 1024 * 1024
@@ -137,7 +138,7 @@ def evidence_add(
         os.unlink(hashed.path)
         raise DomainError(f"{_clean_name(original_name)} is empty.", field="file", status=400)
     try:
-        existing = Evidence.objects.filter(case=case, sha256=hashed.sha256).first()
+        existing = evidence_of_case(case).filter(sha256=hashed.sha256).first()
         if existing:
             return existing, False
         _store_blob(hashed)

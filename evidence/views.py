@@ -14,6 +14,7 @@ from cases.selectors import case_get_for_user
 from core.errors import DomainError
 
 from .models import Evidence
+from .selectors import evidence_of_case
 from .services import evidence_add, evidence_open, evidence_record_download, evidence_record_view
 
 PREVIEW_BYTES = 64 * 1024
@@ -103,7 +104,7 @@ def evidence_upload(request, number: str):
 def _item(request, number: str, pk: int) -> Evidence:
     case = case_get_for_user(request.user, number)
     try:
-        return case.evidence_items.select_related("case").get(pk=pk)
+        return evidence_of_case(case).select_related("case").get(pk=pk)
     except Evidence.DoesNotExist:
         raise Http404("No such evidence.") from None
 

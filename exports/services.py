@@ -22,6 +22,7 @@ from core.errors import DomainError, PermissionDenied
 from core.locks import advisory_lock_try
 from core.roles import LEAD, LEGAL, user_roles
 from evidence.models import CustodyAction, Evidence
+from evidence.selectors import evidence_of_case
 from evidence.services import custody_record
 
 from .bag import HashingOutput
@@ -85,9 +86,7 @@ def export_request(
     export_role_require(user)
     label = actor_label(user) if user is not None else operator or "operator"
     locked = Case.objects.select_for_update().get(pk=case.pk)
-    evidence_ids = list(
-        Evidence.objects.filter(case=locked).order_by("pk").values_list("pk", flat=True)
-    )
+    evidence_ids = list(evidence_of_case(locked).order_by("pk").values_list("pk", flat=True))
     export = Export.objects.create(
         case=locked,
         requested_by=user,
