@@ -246,7 +246,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"CaseStateEnum": "cases.models.State"},
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStateEnum": "cases.models.State",
+        "CaseSeverityEnum": "cases.models.Severity",
+        "TaskStatusEnum": "cases.models.TaskStatus",
+        "TaskTemplateEnum": "cases.case_tasks.TEMPLATE_CHOICES",
+    },
 }
 
 # Who we are in exported bundles, and how long each SLA clock runs per severity.
