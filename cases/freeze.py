@@ -158,6 +158,8 @@ def pending_signals_decide(
         actor=user,
         data=data,
     )
-    for r in rows:
-        r.status = status
-    return rows
+    return list(
+        PendingSignal.objects.filter(pk__in=[r.pk for r in rows])
+        .select_related("decided_by")
+        .order_by("pk")
+    )

@@ -6,7 +6,7 @@ import pytest
 from accounts.models import CaseAccount
 from cases.audit import chain_verify
 from cases.freeze import pending_signals_decide
-from cases.models import Case, PendingSignal
+from cases.models import Case, CaseMember, PendingSignal
 from core.errors import DomainError, PermissionDenied
 from detection.models import Signal
 from tests.helpers import force_state
@@ -145,3 +145,40 @@ def test_by_setting_a_follow_up_case_takes_the_signals(prada, settings):
     route(ingest(prada, item(3, [("acct-new-3", [CARD])])))
     assert Case.objects.filter(follow_up_of=case).count() == 1
     assert _linked(case) == 23 and _linked(follow_up) == 3
+
+
+def test_the_api_lists_and_decides_pending_signals(client, prada, alice):
+    case = _campaign(prada, 3)
+    route(_late_signal(prada))
+    CaseMember.objects.create(case=case, user=alice)
+    client.force_login(alice)
+    listed = client.get(f"/api/v1/cases/{case.number}/pending").json()
+    assert [p["status"] for p in listed] == ["pending"]
+    response = client.post(
+        f"/api/v1/cases/{case.number}/pending",
+        {"accept": False, "ids": [listed[0]["id"]], "reason": "noise"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200 and response.json()[0]["status"] == "rejected"
+    assert response.json()[0]["decided_by"] == "alice"
+
+
+def test_the_api_refuses_a_decision_without_accept(client, prada, alice):
+    case = _campaign(prada, 3)
+    route(_late_signal(prada))
+    CaseMember.objects.create(case=case, user=alice)
+    client.force_login(alice)
+    response = client.post(
+        f"/api/v1/cases/{case.number}/pending", {}, content_type="application/json"
+    )
+    assert response.status_code == 400 and "accept" in response.json()
+    assert PendingSignal.objects.get(case=case).status == "pending"
+
+
+def test_the_case_page_shows_the_pending_count(client, prada, alice):
+    case = _campaign(prada, 3)
+    route(_late_signal(prada))
+    CaseMember.objects.create(case=case, user=alice)
+    client.force_login(alice)
+    page = client.get(f"/cases/{case.number}/").content.decode()
+    assert "1 pending signal" in page and 'id="frozen"' in page
