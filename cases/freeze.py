@@ -29,14 +29,15 @@ FROZEN = Q(state__in=FROZEN_STATES) | Q(legal_hold=True, state__in=OPEN_STATES)
 
 
 def _frozen_locked(case_ids: list[int]) -> list[Case]:
-    """The frozen ones among these cases. FOR SHARE, in id order: a transition into legal
-    review holds the row FOR UPDATE, so routing waits for it and then sees the new state,
-    instead of attaching to a case that froze a moment ago."""
+    """The frozen ones among these cases. Every change of state or hold locks the case row
+    FOR UPDATE, so this lock (the weakest that conflicts with it, in id order) makes routing
+    wait for a move into legal review and then see the new state, instead of attaching to a
+    case that froze a moment ago. Plain updates of the row (the search trigger's) pass."""
     if not case_ids:
         return []
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id FROM cases_case WHERE id = ANY(%s) ORDER BY id FOR SHARE",
+            "SELECT id FROM cases_case WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE",
             [sorted(case_ids)],
         )
     return list(Case.objects.filter(FROZEN, pk__in=case_ids).order_by("pk"))

@@ -17,10 +17,8 @@ def lifecycle_context(case: Case, user) -> dict:
         "open_task_count": case.tasks.filter(status=TaskStatus.OPEN).count(),
         "follow_ups": list(case.follow_ups.order_by("created_at").values_list("number", flat=True)),
         "lifecycle": {
-            "can_take": case.is_open
-            and works
-            and (case.assignee_id is None or case.assignee_id == user.pk)
-            and case.assignee_id != user.pk,
+            # Taking is for a case nobody has; someone else's is a lead's reassignment.
+            "can_take": case.is_open and works and case.assignee_id is None,
             "can_edit": case.is_open and works,
             "can_merge": case.is_open and LEAD in roles and not case.legal_hold,
             "can_tasks": case.is_open and works,

@@ -28,9 +28,13 @@ from .selectors import case_get_for_user
 from .services import case_take, case_update
 
 
-def _problem(form) -> str:
+def _valid(request, form) -> bool:
+    """Whether the form is valid; if not, its first problem becomes the page's message."""
+    if form.is_valid():
+        return True
     field, errors = next(iter(form.errors.items()))
-    return f"{field.replace('_', ' ').capitalize()}: {errors[0]}"
+    messages.error(request, f"{field.replace('_', ' ').capitalize()}: {errors[0]}")
+    return False
 
 
 def _back(number: str, tab: str = "overview"):
@@ -83,8 +87,7 @@ def case_new(request):
 def case_edit_view(request, number: str):
     case = case_get_for_user(request.user, number)
     form = CaseEditForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _problem(form))
+    if not _valid(request, form):
         return _back(number)
     _run(
         request,
@@ -107,8 +110,7 @@ def case_take_view(request, number: str):
 def case_task_add_view(request, number: str):
     case = case_get_for_user(request.user, number)
     form = TaskAddForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _problem(form))
+    if not _valid(request, form):
         return _back(number, "tasks")
     data = form.cleaned_data
     if data["template"]:
@@ -135,8 +137,7 @@ def case_task_add_view(request, number: str):
 def case_task_edit_view(request, number: str, pk: int):
     case = case_get_for_user(request.user, number)
     form = TaskEditForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _problem(form))
+    if not _valid(request, form):
         return _back(number, "tasks")
     data = form.cleaned_data
     sent = set((data.pop("fields_sent") or "status").split(","))
@@ -158,8 +159,7 @@ def case_task_edit_view(request, number: str, pk: int):
 def case_merge_view(request, number: str):
     case = case_get_for_user(request.user, number)
     form = MergeForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _problem(form))
+    if not _valid(request, form):
         return _back(number)
     try:
         into = case_get_for_user(request.user, form.cleaned_data["into"].strip())
@@ -180,8 +180,7 @@ def case_merge_view(request, number: str):
 def case_pending_view(request, number: str):
     case = case_get_for_user(request.user, number)
     form = PendingForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _problem(form))
+    if not _valid(request, form):
         return _back(number, "signals")
     data = form.cleaned_data
     accept = data["decision"] == "accept"
