@@ -187,7 +187,7 @@ def task_update(*, case: Case, user, task_id: int, **changes) -> CaseTask:
     if "skip_reason" in changes:
         changes["skip_reason"] = (changes["skip_reason"] or "").strip()
     if "position" in changes and (
-        not isinstance(changes["position"], int) or changes["position"] < 1
+        not isinstance(changes["position"], int) or not 1 <= changes["position"] <= 1_000_000
     ):
         raise DomainError("A position is a whole number from 1.", field="position", status=400)
     status = changes.get("status", task.status)

@@ -166,7 +166,7 @@ class TaskEditInput(StrictInput):
     done = serializers.BooleanField(required=False, help_text="true: done; false: open again.")
     status = serializers.ChoiceField(choices=TaskStatus.choices, required=False)
     skip_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    position = serializers.IntegerField(required=False, min_value=1)
+    position = serializers.IntegerField(required=False, min_value=1, max_value=1_000_000)
 
 
 def _task_changes(args: dict) -> dict:
@@ -269,7 +269,7 @@ class PendingSignalSerializer(serializers.Serializer):
 class PendingDecisionInput(StrictInput):
     accept = serializers.BooleanField(help_text="true attaches the signals; false rejects them.")
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
         required=False,
         max_length=100_000,
         help_text="Pending entries to decide on; all pending ones when left out.",

@@ -66,7 +66,7 @@ class PendingForm(forms.Form):
         raw = [p for p in self.cleaned_data["ids"].replace(",", " ").split() if p]
         if not raw:
             return None
-        if not all(p.isdigit() for p in raw):
+        if not all(p.isdigit() and len(p) <= 18 for p in raw):
             raise forms.ValidationError("Pending entries are named by number.")
         return [int(p) for p in raw]
 

@@ -241,12 +241,16 @@ def evidence_verify(*, evidence: Evidence, actor) -> bool:
 
 
 @transaction.atomic
-def evidence_record_download(*, evidence: Evidence, user, ip: str | None, user_agent: str) -> None:
+def evidence_record_download(
+    *, evidence: Evidence, user, ip: str | None, user_agent: str, case: Case | None = None
+) -> None:
+    """`case` is the case it was downloaded through (a merge links evidence to the survivor);
+    by default the case that collected it."""
     custody_record(
         evidence=evidence, action=CustodyAction.DOWNLOADED, actor=user, ip=ip, user_agent=user_agent
     )
     event_append(
-        case=evidence.case,
+        case=case or evidence.case,
         kind="evidence.downloaded",
         actor=user,
         data={"evidence_id": evidence.pk, "sha256": evidence.sha256},

@@ -101,10 +101,11 @@ def evidence_upload(request, number: str):
     return response
 
 
-def _item(request, number: str, pk: int) -> Evidence:
+def _item(request, number: str, pk: int):
+    """The case of the URL and the evidence item it holds (its own, or linked by a merge)."""
     case = case_get_for_user(request.user, number)
     try:
-        return evidence_of_case(case).select_related("case").get(pk=pk)
+        return case, evidence_of_case(case).select_related("case").get(pk=pk)
     except Evidence.DoesNotExist:
         raise Http404("No such evidence.") from None
 
@@ -112,8 +113,9 @@ def _item(request, number: str, pk: int) -> Evidence:
 @login_required
 @require_GET
 def evidence_download(request, number: str, pk: int):
-    item = _item(request, number, pk)
+    case, item = _item(request, number, pk)
     evidence_record_download(
+        case=case,
         evidence=item,
         user=request.user,
         ip=client_ip(request),
@@ -139,8 +141,8 @@ def _preview_text(item: Evidence) -> tuple[str, bool]:
 @login_required
 @require_GET
 def evidence_preview(request, number: str, pk: int):
-    item = _item(request, number, pk)
-    context = {"case": item.case, "item": item, "kind": "none"}
+    case, item = _item(request, number, pk)
+    context = {"case": case, "item": item, "kind": "none"}
     if item.content_type in INLINE_IMAGES:
         context["kind"] = "image"
     elif item.content_type in TEXT_TYPES:
@@ -166,7 +168,7 @@ def evidence_preview(request, number: str, pk: int):
 @login_required
 @require_GET
 def evidence_image(request, number: str, pk: int):
-    item = _item(request, number, pk)
+    _, item = _item(request, number, pk)
     if item.content_type not in INLINE_IMAGES:
         raise Http404("No preview for this file.")
     evidence_record_view(

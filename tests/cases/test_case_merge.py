@@ -42,6 +42,8 @@ def test_the_survivor_serves_the_moved_evidence(client, lena, case, duplicate, h
     assert "payments.csv" in page
     url = f"/cases/{case.number}/evidence/{held['evidence'].pk}/download"
     assert client.get(url).status_code == 200
+    # Downloaded through the survivor: on the survivor's audit trail.
+    assert case.events.filter(kind="evidence.downloaded").exists()
 
 
 def test_what_the_duplicate_held_moves_to_the_survivor(lena, case, duplicate, held):
