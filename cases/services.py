@@ -307,7 +307,7 @@ def _sla_follow(case: Case) -> dict:
         ("resolve_due_at", start + sla["resolve"]),
     ):
         if getattr(case, name) != due:
-            moved[name] = {"from": getattr(case, name), "to": due}
+            moved[name] = {"from": getattr(case, name).isoformat(), "to": due.isoformat()}
             setattr(case, name, due)
     return moved
 
