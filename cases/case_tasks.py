@@ -9,15 +9,15 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from core.errors import DomainError, PermissionDenied
-from core.roles import ALL_ROLES, INVESTIGATOR, LEAD, user_roles
+from core.errors import DomainError
+from core.roles import ALL_ROLES, WORK_ROLES
 
 from .audit import event_append
 from .models import Case, CaseTask, TaskStatus
+from .services import case_lock_for_change
 
 User = get_user_model()
 
-TASK_ROLES = {INVESTIGATOR, LEAD}
 MAX_TASKS = 200
 
 # kind of case -> (label, task titles in order)
@@ -60,12 +60,12 @@ TEMPLATE_CHOICES = [(k, label) for k, (label, _) in TASK_TEMPLATES.items()]
 
 
 def _workable(case: Case, user) -> Case:
-    if not (user_roles(user) & TASK_ROLES):
-        raise PermissionDenied("Changing tasks needs the investigator or lead role.")
-    locked = Case.objects.select_for_update().get(pk=case.pk)
-    if not locked.is_open:
-        raise DomainError("A closed case is read-only; a lead may reopen it.")
-    return locked
+    return case_lock_for_change(
+        case=case,
+        user=user,
+        roles=WORK_ROLES,
+        refusal="Changing tasks needs the investigator or lead role.",
+    )
 
 
 def _clean_title(title: str) -> str:

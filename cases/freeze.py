@@ -13,17 +13,17 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from core.errors import DomainError, PermissionDenied
-from core.roles import INVESTIGATOR, LEAD, user_roles
+from core.errors import DomainError
+from core.roles import WORK_ROLES
 
 from .audit import event_append
 from .models import FROZEN_STATES, OPEN_STATES, Case, CaseMember, PendingSignal, PendingStatus
+from .services import case_create, case_lock_for_change
 
 # Sent with case= (locked), user=, signal_ids=; each receiver returns a dict merged into the
 # audit event (e.g. {"accounts_linked": [...]}).
 pending_signals_accepted = django.dispatch.Signal()
 
-DECIDE_ROLES = {INVESTIGATOR, LEAD}
 FOLLOW_UP_TAG = "follow-up"
 FROZEN = Q(state__in=FROZEN_STATES) | Q(legal_hold=True, state__in=OPEN_STATES)
 
@@ -45,8 +45,6 @@ def _frozen_locked(case_ids: list[int]) -> list[Case]:
 
 def _follow_up(frozen: Case) -> Case:
     """The open, unfrozen follow-up case of a frozen case; opened now if there is none."""
-    from .services import case_create
-
     existing = (
         Case.objects.filter(follow_up_of=frozen, state__in=OPEN_STATES)
         .exclude(FROZEN)
@@ -128,11 +126,12 @@ def pending_signals_decide(
     """Accept (attach to the case, link the accounts) or reject held signals; all pending ones
     when `pending_ids` is None. Deciding is a person's choice to change a frozen case, so it is
     allowed in every open state."""
-    if not (user_roles(user) & DECIDE_ROLES):
-        raise PermissionDenied("Deciding on pending signals needs the investigator or lead role.")
-    locked = Case.objects.select_for_update().get(pk=case.pk)
-    if not locked.is_open:
-        raise DomainError("A closed case is read-only; a lead may reopen it.")
+    locked = case_lock_for_change(
+        case=case,
+        user=user,
+        roles=WORK_ROLES,
+        refusal="Deciding on pending signals needs the investigator or lead role.",
+    )
     rows = PendingSignal.objects.select_for_update().filter(
         case=locked, status=PendingStatus.PENDING
     )

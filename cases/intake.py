@@ -3,9 +3,9 @@
 from django.db import transaction
 
 from core.errors import DomainError, PermissionDenied
-from core.roles import INVESTIGATOR, LEAD, user_roles
+from core.roles import LEAD, WORK_ROLES, user_roles
 
-from .case_tasks import TASK_TEMPLATES, tasks_template_apply_locked
+from .case_tasks import TASK_TEMPLATES, tasks_template_apply
 from .models import Case, Severity
 from .services import case_create
 
@@ -26,7 +26,7 @@ def case_open(
     """Any investigator or lead opens a case; it starts in `new`, audited as created by them.
     Restricting it from birth is a lead's call, as restricting it later is."""
     roles = user_roles(user)
-    if not (roles & {INVESTIGATOR, LEAD}):
+    if not (roles & WORK_ROLES):
         raise PermissionDenied("Opening a case needs the investigator or lead role.")
     if restricted and LEAD not in roles:
         raise PermissionDenied("Restricting a case needs the lead role.", field="restricted")
@@ -52,6 +52,5 @@ def case_open(
         origin="manual",
     )
     if task_template:
-        locked = Case.objects.select_for_update().get(pk=case.pk)
-        tasks_template_apply_locked(case=locked, user=user, template=task_template)
+        tasks_template_apply(case=case, user=user, template=task_template)
     return case

@@ -7,11 +7,10 @@ from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
-from accounts.intake import case_open_with_accounts
 from core.errors import DomainError
 from core.roles import INVESTIGATOR, LEAD, LEGAL, user_roles
 
-from .api import CaseList, CaseSerializer
+from .api import CaseSerializer
 from .case_tasks import (
     TEMPLATE_CHOICES,
     task_add,
@@ -82,18 +81,6 @@ class LifecycleCaseSerializer(CaseSerializer):
     follow_up_of = serializers.CharField(
         source="follow_up_of.number", allow_null=True, default=None
     )
-
-
-class CaseListCreate(CaseList):
-    @extend_schema(request=CaseCreateInput, responses={201: LifecycleCaseSerializer})
-    def post(self, request):
-        data = CaseCreateInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        args = dict(data.validated_data)
-        case = case_open_with_accounts(
-            user=request.user, account_external_ids=args.pop("accounts", []), **args
-        )
-        return Response(LifecycleCaseSerializer(case).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(methods=["GET"], responses=LifecycleCaseSerializer)

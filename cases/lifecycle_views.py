@@ -1,5 +1,5 @@
-"""Pages and forms of a case's lifecycle: a new case by hand, edit, take, tasks, merge, pending
-signals, note corrections. Each form calls one service; a refusal becomes a message."""
+"""Forms of a case's lifecycle posted from its page: edit, take, tasks, merge, pending signals,
+note corrections. Each form calls one service; a refusal becomes a message."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,15 +7,12 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.intake import case_open_with_accounts
-from accounts.services import parse_external_ids
 from core.errors import DomainError
 
 from .case_tasks import task_add, task_assignee_find, task_update, tasks_template_apply
 from .freeze import pending_signals_decide
 from .lifecycle_forms import (
     CaseEditForm,
-    CaseNewForm,
     MergeForm,
     NoteEditForm,
     PendingForm,
@@ -52,34 +49,6 @@ def _run(request, action, success: str = "") -> bool:
     if success:
         messages.success(request, success)
     return True
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def case_new(request):
-    form = CaseNewForm(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                case = case_open_with_accounts(
-                    user=request.user,
-                    account_external_ids=parse_external_ids(data["accounts"]),
-                    title=data["title"],
-                    summary=data["summary"],
-                    severity=data["severity"],
-                    suspected_actor=data["suspected_actor"],
-                    actor_confidence=data["actor_confidence"],
-                    tags=data["tags"],
-                    task_template=data["task_template"],
-                )
-            except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-                return render(request, "cases/new.html", {"form": form}, status=exc.status)
-            messages.success(request, f"Opened {case.number}.")
-            return redirect("cases:detail", number=case.number)
-        return render(request, "cases/new.html", {"form": form}, status=400)
-    return render(request, "cases/new.html", {"form": form})
 
 
 @login_required

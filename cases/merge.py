@@ -9,12 +9,13 @@ transaction, with both rows locked, and each app's receiver moves its rows and s
 import django.dispatch
 from django.db import transaction
 
-from core.errors import DomainError, PermissionDenied
-from core.roles import LEAD, user_roles
+from core.errors import DomainError
+from core.roles import LEAD_ONLY
 
 from .audit import event_append
 from .models import Case, Comment, PendingSignal, PendingStatus, Resolution, State
 from .selectors import cases_visible_to
+from .services import case_lock_for_change, case_transition
 
 # Sent with merged=, survivor= (both locked), user=; each receiver returns a dict of what it
 # moved, which goes into both audit events.
@@ -42,12 +43,17 @@ def _checks(user, merged: Case, survivor: Case) -> None:
 @transaction.atomic
 def case_merge(*, case: Case, user, into: Case) -> Case:
     """Merge `case` into `into`; returns the surviving case."""
-    if LEAD not in user_roles(user):
-        raise PermissionDenied("Merging cases needs the lead role.")
-    # Both rows locked, in id order, so that two merges of the same pair cannot deadlock.
+    # Both rows locked through the gate, in id order, so that two merges of one pair cannot
+    # deadlock; whether each is open is checked below, naming the field at fault.
     locked = {
-        c.pk: c
-        for c in Case.objects.select_for_update().filter(pk__in=[case.pk, into.pk]).order_by("pk")
+        c.pk: case_lock_for_change(
+            case=c,
+            user=user,
+            roles=LEAD_ONLY,
+            refusal="Merging cases needs the lead role.",
+            closed=None,
+        )
+        for c in sorted([case, into], key=lambda c: c.pk)
     }
     merged, survivor = locked[case.pk], locked[into.pk]
     _checks(user, merged, survivor)
@@ -73,8 +79,6 @@ def case_merge(*, case: Case, user, into: Case) -> Case:
         actor=user,
         data={"from": merged.number, **moved},
     )
-    from .services import case_transition
-
     case_transition(
         case=merged,
         user=user,

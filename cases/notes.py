@@ -8,6 +8,7 @@ from core.errors import DomainError, PermissionDenied
 
 from .audit import event_append
 from .models import Case, Comment, CommentVersion
+from .services import case_lock_for_change
 
 MAX_NOTE = 50_000
 
@@ -19,9 +20,7 @@ def comment_edit(*, case: Case, user, comment_id: int, body: str) -> Comment:
         raise DomainError("A note cannot be empty.", field="body", status=400)
     if len(body) > MAX_NOTE:
         raise DomainError("A note is at most 50,000 characters.", field="body", status=400)
-    locked = Case.objects.select_for_update().get(pk=case.pk)
-    if not locked.is_open:
-        raise DomainError("A closed case is read-only; a lead may reopen it.")
+    locked = case_lock_for_change(case=case, user=user, roles=None)
     comment = Comment.objects.select_for_update().filter(case=locked, pk=comment_id).first()
     if comment is None:
         raise DomainError("No such note on this case.", field="comment", status=404)

@@ -3,13 +3,15 @@
 from django.urls import path
 
 from accounts import api as accounts_api
+from accounts import intake_api as accounts_intake_api
 from cases import api as cases_api
-from cases import lifecycle_api, signal_views
+from cases import lifecycle_api
 from detection import api as detection_api
 from exports import api as exports_api
+from web import signal_detail
 
 urlpatterns = [
-    path("cases", lifecycle_api.CaseListCreate.as_view(), name="api-cases"),
+    path("cases", accounts_intake_api.CaseListCreate.as_view(), name="api-cases"),
     path("cases/<str:number>", lifecycle_api.case_detail, name="api-case-detail"),
     path("cases/<str:number>/take", lifecycle_api.case_take_api, name="api-case-take"),
     path("cases/<str:number>/tasks", lifecycle_api.case_tasks_api, name="api-case-tasks"),
@@ -20,7 +22,7 @@ urlpatterns = [
     path("cases/<str:number>/notes/<int:pk>", lifecycle_api.case_note_api, name="api-case-note"),
     path(
         "cases/<str:number>/signals/<int:pk>",
-        signal_views.case_signal_api,
+        signal_detail.case_signal_api,
         name="api-case-signal",
     ),
     path("cases/<str:number>/events", cases_api.case_events, name="api-case-events"),

@@ -8,10 +8,10 @@ from playwright.sync_api import expect
 from accounts.models import CaseAccount
 from cases.models import Case, CaseMember, PendingSignal
 from detection.ingestion import signal_ingest_batch
-from detection.routing import signals_route
 from detection.services import detector_create
 from detection.validation import signal_validate
 from exports.services import export_request, export_run
+from routing.services import signals_route
 from tests.factories import AccountFactory, SignalFactory, make_case
 
 from .conftest import sign_in
