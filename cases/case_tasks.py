@@ -134,22 +134,24 @@ def task_add(
     return task
 
 
-def tasks_template_apply_locked(*, case: Case, user, template: str) -> list[CaseTask]:
-    """Add the template's tasks that the case does not have yet (by title). The caller holds
-    the case's row lock inside its transaction (case creation does)."""
+@transaction.atomic
+def tasks_template_apply(*, case: Case, user, template: str) -> list[CaseTask]:
+    """Add the template's tasks that the case does not have yet (by title): applying a
+    template twice adds nothing the second time."""
     if template not in TASK_TEMPLATES:
         raise DomainError(
             f"Unknown task template {template!r}; one of {', '.join(TASK_TEMPLATES)}.",
             field="template",
             status=400,
         )
-    have = set(case.tasks.values_list("title", flat=True))
+    locked = _workable(case, user)
+    have = set(locked.tasks.values_list("title", flat=True))
     titles = [t for t in TASK_TEMPLATES[template][1] if t not in have]
     if not titles:
         return []
-    tasks = _create(case, user, titles, template=template)
+    tasks = _create(locked, user, titles, template=template)
     event_append(
-        case=case,
+        case=locked,
         kind="tasks.template_applied",
         actor=user,
         data={
@@ -158,12 +160,6 @@ def tasks_template_apply_locked(*, case: Case, user, template: str) -> list[Case
         },
     )
     return tasks
-
-
-@transaction.atomic
-def tasks_template_apply(*, case: Case, user, template: str) -> list[CaseTask]:
-    locked = _workable(case, user)
-    return tasks_template_apply_locked(case=locked, user=user, template=template)
 
 
 TASK_FIELDS = ("title", "assignee", "due_date", "status", "skip_reason", "position")

@@ -5,7 +5,8 @@ lead to accept or reject, or (by setting) attach them to a follow-up case linked
 
 Accepting attaches the signal and links its accounts. Signals and account links belong to
 higher apps, so the case aggregate announces the decision (`pending_signals_accepted`) and the
-receiver in routing does the attaching, in the same transaction and under the same lock."""
+detection app's receiver (detection/case_signals.py) does the attaching, in the same
+transaction and under the same lock."""
 
 import django.dispatch
 from django.conf import settings
