@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_celery_beat",
+    "axes",
     "core",
     "cases",
     "accounts",
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.request_guards.NulCharacterMiddleware",
     "core.csp.ContentSecurityPolicyMiddleware",
     "core.unavailable.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -54,9 +56,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.request_guards.AnonymousBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: it turns a sign-in refused by the axes backend into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -169,6 +174,9 @@ FILE_UPLOAD_TEMP_DIR = str(EVIDENCE_UPLOAD_TMP)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 64 * 1024 * 1024)
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 5 * 1024**3)
+# A request from no signed-in user and no detector declaring a longer body is refused (413)
+# before it is read: the sign-in form is the largest thing an anonymous client posts.
+QUARRY_ANONYMOUS_MAX_BODY_BYTES = env_int("QUARRY_ANONYMOUS_MAX_BODY_BYTES", 64 * 1024)
 
 # Celery: a broker that needs no server by default (kombu's filesystem transport under var/).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
@@ -271,8 +279,22 @@ LOGGING = {
 }
 
 # Failed sign-ins: at most this many per username and address within the window, then 429.
+# django-axes counts them (core/signin.py), for /login/ and /admin/login/ alike.
 QUARRY_SIGNIN_MAX_FAILURES = env_int("QUARRY_SIGNIN_MAX_FAILURES", 5)
 QUARRY_SIGNIN_WINDOW_SECONDS = env_int("QUARRY_SIGNIN_WINDOW_SECONDS", 15 * 60)
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = "core.signin.signin_failure_limit"
+AXES_COOLOFF_TIME = "core.signin.signin_window"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "core.signin.signin_username"
+AXES_CLIENT_IP_CALLABLE = "core.signin.signin_address"
+AXES_LOCKOUT_CALLABLE = "core.signin.signin_locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
 # Detector integration (detection app): beat polls pull feeds and sweeps unrouted signals.
 QUARRY_DB_RETRY_AFTER_SECONDS = env_int("QUARRY_DB_RETRY_AFTER_SECONDS", 5)
 CELERY_BEAT_SCHEDULE = {
