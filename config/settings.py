@@ -219,9 +219,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
 }
+# The most rows one API list request returns (`limit` beyond it is refused with 400).
+QUARRY_API_MAX_LIMIT = env_int("QUARRY_API_MAX_LIMIT", 1000)
 
 
 def _api_rate(name: str, default: str) -> str:
@@ -237,12 +239,22 @@ def _api_rate(name: str, default: str) -> str:
 QUARRY_API_RATE_USER = _api_rate("QUARRY_API_RATE_USER", "1200/min")
 QUARRY_API_RATE_DETECTOR = _api_rate("QUARRY_API_RATE_DETECTOR", "6000/min")
 QUARRY_API_RATE_ANON = _api_rate("QUARRY_API_RATE_ANON", "120/min")
-# The cache (throttle counters, dashboard charts): per process unless CACHE_URL names a Redis.
+# The cache (API throttle counters, dashboard charts) must be one for all web processes, or
+# each gunicorn worker would count a client's requests alone: a Redis named by CACHE_URL in
+# production, else a table in the database (made by core's migrations).
 if env_str("CACHE_URL"):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": env_str("CACHE_URL"),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "quarry_cache",
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
         }
     }
 SPECTACULAR_SETTINGS = {
@@ -298,7 +310,11 @@ AXES_VERBOSE = False
 # Detector integration (detection app): beat polls pull feeds and sweeps unrouted signals.
 QUARRY_DB_RETRY_AFTER_SECONDS = env_int("QUARRY_DB_RETRY_AFTER_SECONDS", 5)
 CELERY_BEAT_SCHEDULE = {
-    "detection-feeds-poll-due": {"task": "detection.tasks.feeds_poll_due", "schedule": 5.0},
+    # Every second: a feed is polled when its own poll_interval_seconds says, give or take one.
+    "detection-feeds-poll-due": {
+        "task": "detection.tasks.feeds_poll_due",
+        "schedule": float(env_int("QUARRY_FEED_BEAT_SECONDS", 1)),
+    },
     "detection-signals-route-pending": {
         "task": "detection.tasks.signals_route_pending",
         "schedule": 30.0,
@@ -315,6 +331,9 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 QUARRY_SIGNAL_MAX_BODY_BYTES = env_int("QUARRY_SIGNAL_MAX_BODY_BYTES", 32 * 1024 * 1024)
+# A signal observed further ahead of Quarry's clock than this is refused (422, observed_at):
+# room for a detector's clock drift, none for a year 2099.
+QUARRY_SIGNAL_MAX_FUTURE_SKEW_SECONDS = env_int("QUARRY_SIGNAL_MAX_FUTURE_SKEW_SECONDS", 3600)
 QUARRY_INGEST_KNOWN_ACCOUNTS = env_int("QUARRY_INGEST_KNOWN_ACCOUNTS", 50_000)
 QUARRY_FEED_TIMEOUT_SECONDS = env_int("QUARRY_FEED_TIMEOUT_SECONDS", 30)
 QUARRY_FEED_PAGE_SIZE = env_int("QUARRY_FEED_PAGE_SIZE", 1000)
