@@ -6,6 +6,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 
 from cases.selectors import case_get_for_user
+from cases.services import case_record_view
 from core.errors import DomainError, PermissionDenied
 from core.roles import ADMIN, ALL_ROLES, LEAD, user_roles
 
@@ -131,6 +132,7 @@ class CaseAccountList(ListAPIView):
 
     def get_queryset(self):
         case = case_get_for_user(self.request.user, self.kwargs["number"])
+        case_record_view(case=case, user=self.request.user, via="api accounts")
         return (
             CaseAccount.objects.filter(case=case)
             .select_related("account", "enforcement_updated_by")
@@ -189,6 +191,7 @@ def case_accounts_enforcement(request, number: str):
 @api_view(["GET"])
 def case_graph(request, number: str):
     case = case_get_for_user(request.user, number)
+    case_record_view(case=case, user=request.user, via="api graph")
     aggregate = request.query_params.get("view") == "aggregated" or None
     return Response(graph.case_graph(case, aggregate=aggregate))
 
@@ -197,6 +200,7 @@ def case_graph(request, number: str):
 @api_view(["GET"])
 def case_similar(request, number: str):
     case = case_get_for_user(request.user, number)
+    case_record_view(case=case, user=request.user, via="api similar")
     return Response(
         [
             {

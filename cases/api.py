@@ -6,7 +6,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 
 from .models import Resolution, State
-from .selectors import case_get_for_user, cases_visible_to
+from .selectors import case_get_for_user, cases_visible_to, events_for_user
 from .services import case_record_view, case_transition
 
 
@@ -63,7 +63,7 @@ class CaseList(ListAPIView):
 @api_view(["GET"])
 def case_detail(request, number: str):
     case = case_get_for_user(request.user, number)
-    case_record_view(case=case, user=request.user)
+    case_record_view(case=case, user=request.user, via="api")
     return Response(CaseSerializer(case).data)
 
 
@@ -71,7 +71,9 @@ def case_detail(request, number: str):
 @api_view(["GET"])
 def case_events(request, number: str):
     case = case_get_for_user(request.user, number)
-    return Response(CaseEventSerializer(case.events.order_by("seq"), many=True).data)
+    case_record_view(case=case, user=request.user, via="api events")
+    events = events_for_user(case.events.order_by("seq"), request.user)
+    return Response(CaseEventSerializer(events, many=True).data)
 
 
 @extend_schema(request=TransitionInput, responses={200: CaseSerializer})

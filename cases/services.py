@@ -1,6 +1,8 @@
 """Every change to a case goes through here, and each writes its audit event in the same
 transaction."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
@@ -11,7 +13,7 @@ from core.roles import INVESTIGATOR, LEAD, user_roles
 
 from . import workflow
 from .audit import event_append
-from .models import Case, CaseMember, Comment, Resolution, Severity, State
+from .models import Case, CaseEvent, CaseMember, Comment, Resolution, Severity, State
 
 User = get_user_model()
 
@@ -324,6 +326,8 @@ def case_member_remove(*, case: Case, user, member) -> None:
 
 @transaction.atomic
 def case_comment_add(*, case: Case, user, body: str) -> Comment:
+    if case.state == State.CLOSED:
+        raise DomainError("A closed case takes no notes; reopen it first.", field="body")
     body = (body or "").strip()
     if not body:
         raise DomainError("A note cannot be empty.", field="body", status=400)
@@ -336,8 +340,18 @@ def case_comment_add(*, case: Case, user, body: str) -> Comment:
     return comment
 
 
-def case_record_view(*, case: Case, user) -> None:
-    """Views of restricted material are on the audit trail too."""
-    if case.restricted:
-        with transaction.atomic():
-            event_append(case=case, kind="case.viewed", actor=user, data={})
+def case_record_view(*, case: Case, user, via: str = "page") -> None:
+    """Reads of a restricted case's material are on the audit trail too, whichever way they
+    come (page, tab fragment, API, evidence preview, graph). At most one `case.viewed` per
+    person and case every QUARRY_CASE_VIEW_COALESCE_SECONDS: the trail says who looked and
+    when, without an event for every tab and poll; `via` says how the first look came."""
+    if not case.restricted or not getattr(user, "pk", None):
+        return
+    since = timezone.now() - timedelta(seconds=settings.QUARRY_CASE_VIEW_COALESCE_SECONDS)
+    recent = CaseEvent.objects.filter(
+        case_id=case.pk, kind="case.viewed", actor_id=user.pk, at__gte=since
+    )
+    if recent.exists():
+        return
+    with transaction.atomic():
+        event_append(case=case, kind="case.viewed", actor=user, data={"via": via})

@@ -21,7 +21,7 @@ from .forms import (
     TransitionForm,
 )
 from .queue import QUEUES, queue_cases, queue_page
-from .selectors import case_get_for_user
+from .selectors import case_get_for_user, case_reference_visible
 from .services import (
     case_assign,
     case_comment_add,
@@ -111,8 +111,7 @@ def case_detail(request, number: str):
     if tab not in TABS:
         tab = "overview"
     fragment = _fragment(request)
-    if not fragment:
-        case_record_view(case=case, user=request.user)
+    case_record_view(case=case, user=request.user, via=f"{tab} tab" if fragment else "page")
     context = {
         "case": case,
         "tab": tab,
@@ -123,6 +122,7 @@ def case_detail(request, number: str):
         "signal_count": case.signals.count(),
         "evidence_count": case.evidence_items.count(),
         "comment_form": CommentForm(),
+        "duplicate_of": case_reference_visible(request.user, case.duplicate_of),
         "workers": _workers(),
         **(TAB_CONTEXT[tab](request, case) if tab in TAB_CONTEXT else {}),
     }

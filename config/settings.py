@@ -48,7 +48,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "core.request_guards.NulCharacterMiddleware",
     "core.csp.ContentSecurityPolicyMiddleware",
     "core.unavailable.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -57,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "core.request_guards.AnonymousBodyLimitMiddleware",
+    "core.request_guards.NulCharacterMiddleware",
+    "core.request_guards.PrivateResponsesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -269,6 +270,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"CaseStateEnum": "cases.models.State"},
 }
 
+# A member's reads of a restricted case write one `case.viewed` per this many seconds at most.
+QUARRY_CASE_VIEW_COALESCE_SECONDS = env_int("QUARRY_CASE_VIEW_COALESCE_SECONDS", 15 * 60)
 # Who we are in exported bundles, and how long each SLA clock runs per severity.
 QUARRY_ORGANIZATION = env_str("QUARRY_ORGANIZATION", "Quarry demo lab")
 QUARRY_SLA = {
@@ -287,7 +290,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }
 
 # Failed sign-ins: at most this many per username and address within the window, then 429.

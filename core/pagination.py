@@ -15,7 +15,9 @@ def _bounded(request, name: str, default: int, low: int, high: int) -> int:
         return default
     if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         message = f"Must be a whole number from {low} to {high}."
-        raise ValidationError({"detail": f"{name}: {message}", "errors": {name: [message]}})
+        raise ValidationError(
+            {"detail": f"{name}: {message}", "errors": {name: [message]}, "field": name}
+        )
     return int(raw)
 
 

@@ -7,7 +7,7 @@ them is read (an upload form parses the body for its CSRF token before login_req
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 
-FORM = "application/x-www-form-urlencoded"
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def _refusal(request, status: int, message: str, field: str | None = None) -> HttpResponse:
@@ -27,7 +27,7 @@ def _nul_field(request) -> str | None:
         for key, values in request.GET.lists():
             if "\x00" in key or any("\x00" in v for v in values):
                 return key.replace("\x00", "") or "query"
-    if request.method == "POST" and request.content_type == FORM:
+    if request.method == "POST" and request.content_type in FORMS:
         for key, values in request.POST.lists():
             if "\x00" in key or any("\x00" in v for v in values):
                 return key.replace("\x00", "") or "body"
@@ -35,6 +35,8 @@ def _nul_field(request) -> str | None:
 
 
 class NulCharacterMiddleware:
+    """Placed after AnonymousBodyLimitMiddleware: reading a form reads its body."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -70,3 +72,18 @@ class AnonymousBodyLimitMiddleware:
                 request, 413, f"Sign in first: anonymous requests carry at most {limit} bytes."
             )
         return self.get_response(request)
+
+
+class PrivateResponsesMiddleware:
+    """What a signed-in person is shown (case pages, evidence previews and downloads, export
+    bundles) is kept by no browser or proxy cache: `Cache-Control: no-store, private` on every
+    answer to a signed-in request that does not say otherwise."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Cache-Control" not in response and request.user.is_authenticated:
+            response["Cache-Control"] = "no-store, private"
+        return response

@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.views import defaults
 from django.views.decorators.http import require_GET
 
 from . import dashboard
@@ -26,3 +28,10 @@ def home(request):
         "clusters": dashboard.largest_clusters(user),
     }
     return render(request, "core/dashboard.html", context)
+
+
+def not_found(request, exception):
+    """API clients get the API's 404 body, also for URLs no API view matched."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases.forms import EvidenceForm
 from cases.selectors import case_get_for_user
+from cases.services import case_record_view
 from core.errors import DomainError
 
 from .models import Evidence
@@ -99,7 +100,9 @@ def evidence_upload(request, number: str):
 
 
 def _item(request, number: str, pk: int) -> Evidence:
+    """An evidence item of a case the user may see; reading it is a read of the case."""
     case = case_get_for_user(request.user, number)
+    case_record_view(case=case, user=request.user, via="evidence")
     try:
         return case.evidence_items.select_related("case").get(pk=pk)
     except Evidence.DoesNotExist:

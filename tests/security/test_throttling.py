@@ -7,7 +7,7 @@ from detection.services import detector_create
 
 
 @pytest.fixture(autouse=True)
-def small_budgets(settings):
+def small_budgets(db, settings):
     settings.QUARRY_API_RATE_USER = "3/min"
     settings.QUARRY_API_RATE_DETECTOR = "2/min"
     settings.QUARRY_API_RATE_ANON = "2/min"
