@@ -11,20 +11,24 @@ from tests.factories import make_case
 from tests.helpers import add_evidence
 
 
+def _closed_as_duplicate_of(survivor, *, lead, creator):
+    dup = make_case(created_by=creator, title="Same campaign, second report")
+    case_transition(
+        case=dup,
+        user=lead,
+        to_state="closed",
+        resolution="duplicate",
+        closing_summary="Reported twice.",
+        duplicate_of=survivor,
+    )
+    return dup
+
+
 @pytest.fixture
 def duplicate(lena, alice, oscar, restricted_case):
     """An open case closed as a duplicate of the restricted one (lena is a member of both)."""
     CaseMember.objects.get_or_create(case=restricted_case, user=lena)
-    dup = make_case(created_by=alice, title="Same campaign, second report")
-    case_transition(
-        case=dup,
-        user=lena,
-        to_state="closed",
-        resolution="duplicate",
-        closing_summary="Reported twice.",
-        duplicate_of=restricted_case,
-    )
-    return dup
+    return _closed_as_duplicate_of(restricted_case, lead=lena, creator=alice)
 
 
 def test_an_outsider_does_not_see_the_restricted_survivor_on_the_page(
@@ -46,15 +50,7 @@ def test_an_outsider_does_not_see_the_restricted_survivor_in_the_events(
 
 def test_a_survivor_restricted_later_is_hidden_too(client, oscar, lena, alice):
     survivor = make_case(created_by=alice, title="Survivor")
-    dup = make_case(created_by=alice, title="Duplicate")
-    case_transition(
-        case=dup,
-        user=lena,
-        to_state="closed",
-        resolution="duplicate",
-        closing_summary="Twice.",
-        duplicate_of=survivor,
-    )
+    dup = _closed_as_duplicate_of(survivor, lead=lena, creator=alice)
     CaseMember.objects.get_or_create(case=survivor, user=lena)
     case_restrict(case=survivor, user=lena, restricted=True)
     client.force_login(oscar)
