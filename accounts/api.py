@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from cases.selectors import case_get_for_user
 from cases.services import case_record_view
+from core.api_input import StrictInput
 from core.errors import DomainError, PermissionDenied
 from core.roles import ADMIN, ALL_ROLES, LEAD, user_roles
 
@@ -56,7 +57,7 @@ class CaseAccountSerializer(serializers.Serializer):
     added_at = serializers.DateTimeField()
 
 
-class AddAccountsInput(serializers.Serializer):
+class AddAccountsInput(StrictInput):
     account_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
     external_ids = serializers.ListField(
         child=serializers.CharField(max_length=200), required=False, max_length=100_000
@@ -79,7 +80,7 @@ class AddAccountsOutput(serializers.Serializer):
     unknown_external_ids = serializers.ListField(child=serializers.CharField())
 
 
-class EnforcementInput(serializers.Serializer):
+class EnforcementInput(StrictInput):
     account_ids = serializers.ListField(child=serializers.IntegerField(), min_length=1)
     status = serializers.ChoiceField(choices=["requested", "suspended", "banned"])
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)

@@ -5,6 +5,8 @@ from rest_framework.decorators import api_view
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 
+from core.api_input import StrictInput
+
 from .models import Resolution, State
 from .selectors import case_get_for_user, cases_visible_to, events_for_user
 from .services import case_record_view, case_transition
@@ -39,7 +41,7 @@ class CaseEventSerializer(serializers.Serializer):
     hash = serializers.CharField()
 
 
-class TransitionInput(serializers.Serializer):
+class TransitionInput(StrictInput):
     to_state = serializers.ChoiceField(choices=State.choices)
     expected_state = serializers.ChoiceField(choices=State.choices, required=False)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)

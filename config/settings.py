@@ -218,7 +218,10 @@ REST_FRAMEWORK = {
         "core.throttles.DetectorRateThrottle",
         "core.throttles.AnonRateThrottle",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The API takes JSON bodies only, and its schema says so (a client generated from it sends
+    # JSON, never a form).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "core.schema.QuarryAutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "core.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
@@ -267,7 +270,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"CaseStateEnum": "cases.models.State"},
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStateEnum": "cases.models.State",
+        "AttributeTypeEnum": "detection.schema.ATTRIBUTE_TYPE_VALUES",
+    },
+    # Request bodies apart from responses ("SignalDocRequest"): what a client sends is one
+    # model, what it reads another.
+    "COMPONENT_SPLIT_REQUEST": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "detection.schema.contract_refine",
+    ],
 }
 
 # A member's reads of a restricted case write one `case.viewed` per this many seconds at most.

@@ -135,7 +135,8 @@ def _text(raw, where: tuple, errors: list, *, max_len: int, required: bool = Fal
 
 
 def parse_time(raw, name: str, errors: list, *, required: bool) -> datetime | None:
-    if raw is None or raw == "":
+    """None is an absent time; an empty string is no time at all, refused like any bad one."""
+    if raw is None or (raw == "" and required):
         if required:
             errors.append({"field": name, "message": "This field is required."})
         return None
@@ -278,7 +279,8 @@ def _account_plain(raw) -> AccountIn | None:
         kind, value = attr.get("type"), attr.get("value")
         # _plain_text, inlined: this line runs for every attribute of every account.
         if (
-            kind not in ATTRIBUTE_TYPES
+            type(kind) is not str
+            or kind not in ATTRIBUTE_TYPES
             or type(value) is not str
             or not 0 < len(value) <= 500
             or not value.isascii()
@@ -306,8 +308,10 @@ def _account(raw, j: int, errors: list) -> AccountIn | None:
     _unknown_fields(raw, ACCOUNT_FIELDS, f"{at}.", errors)
     ext = _text(get("external_id"), (at, ".external_id"), errors, max_len=200, required=True)
     ext = _not_blank(ext, f"{at}.external_id", errors)
-    attrs = get("attributes") or []
-    if not isinstance(attrs, list):
+    attrs = get("attributes")
+    if attrs is None:
+        attrs = []
+    elif not isinstance(attrs, list):
         errors.append({"field": f"{at}.attributes", "message": "Must be an array."})
         attrs = []
     elif len(attrs) > MAX_ATTRIBUTES_PER_ACCOUNT:
@@ -327,7 +331,7 @@ def _account(raw, j: int, errors: list) -> AccountIn | None:
             continue
         _unknown_fields(attr, ATTRIBUTE_FIELDS, f"{at}.attributes[{k}].", errors)
         kind = attr.get("type")
-        if kind not in ATTRIBUTE_TYPES:
+        if type(kind) is not str or kind not in ATTRIBUTE_TYPES:
             errors.append(
                 {
                     "field": f"{at}.attributes[{k}].type",
@@ -370,7 +374,7 @@ def signal_validate(raw) -> SignalIn:
     if external_id.isspace():
         external_id = _not_blank(external_id, "external_id", errors)
     kind = raw.get("kind")
-    if kind not in KINDS:
+    if type(kind) is not str or kind not in KINDS:
         errors.append(
             {
                 "field": "kind",
@@ -380,7 +384,7 @@ def signal_validate(raw) -> SignalIn:
             }
         )
     severity = raw.get("severity")
-    if severity not in SEVERITIES:
+    if type(severity) is not str or severity not in SEVERITIES:
         errors.append(
             {
                 "field": "severity",
@@ -402,7 +406,9 @@ def signal_validate(raw) -> SignalIn:
     observed_at = parse_time(raw.get("observed_at"), "observed_at", errors, required=True)
     observed_at_check(observed_at, datetime.now(UTC) + _future_skew(), errors)
     summary = _text(raw.get("summary"), ("summary",), errors, max_len=MAX_SUMMARY)
-    accounts_raw = raw.get("accounts") or []
+    accounts_raw = raw.get("accounts")
+    if accounts_raw is None:
+        accounts_raw = []
     accounts: list[AccountIn] = []
     if not isinstance(accounts_raw, list):
         errors.append({"field": "accounts", "message": "Must be an array."})
