@@ -75,15 +75,20 @@ class AnonymousBodyLimitMiddleware:
 
 
 class PrivateResponsesMiddleware:
-    """What a signed-in person is shown (case pages, evidence previews and downloads, export
-    bundles) is kept by no browser or proxy cache: `Cache-Control: no-store, private` on every
-    answer to a signed-in request that does not say otherwise."""
+    """What a signed-in person or a detector is shown (case pages, evidence previews and
+    downloads, export bundles) is kept by no browser or proxy cache: `Cache-Control: no-store,
+    private` on every answer to a request with a session or a token, unless it says otherwise.
+    The cookie decides, not `request.user`: loading the session here would query a database
+    that may be down while a 503 is on its way out."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        if "Cache-Control" not in response and request.user.is_authenticated:
+        credentials = (
+            settings.SESSION_COOKIE_NAME in request.COOKIES or "HTTP_AUTHORIZATION" in request.META
+        )
+        if credentials and "Cache-Control" not in response:
             response["Cache-Control"] = "no-store, private"
         return response
