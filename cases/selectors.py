@@ -3,13 +3,13 @@
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from core.roles import ALL_ROLES, user_roles
+from core.roles import STAFF_ROLES, user_roles
 
 from .models import Case, CaseMember
 
 
 def cases_visible_to(user) -> QuerySet[Case]:
-    if not user.is_authenticated or not (user_roles(user) & set(ALL_ROLES)):
+    if not user.is_authenticated or not (user_roles(user) & STAFF_ROLES):
         return Case.objects.none()
     membership = CaseMember.objects.filter(case_id=OuterRef("pk"), user_id=user.pk)
     # Need-to-know: a restricted case is visible to its members only, whatever their role.
@@ -27,10 +27,6 @@ def case_get_for_user(user, number: str, *, for_update: bool = False) -> Case:
         raise Http404("No such case.") from None
 
 
-def case_is_member(case: Case, user) -> bool:
-    return CaseMember.objects.filter(case=case, user=user).exists()
-
-
 # Event data that names another case (a duplicate's survivor, a merge's other side). Need-to-
 # know covers those names too: a restricted case's number is shown to its members only.
 CASE_REFERENCE_KEYS = ("duplicate_of", "merged_into", "merged_from")
@@ -39,9 +35,9 @@ HIDDEN_CASE = "(a restricted case)"
 
 def case_reference_visible(user, case: Case) -> Case | None:
     """The case a page names (e.g. case.duplicate_of), if the user may see it."""
-    if case is None or not case.restricted or case_is_member(case, user):
+    if case is None or not case.restricted:
         return case
-    return None
+    return case if CaseMember.objects.filter(case=case, user=user).exists() else None
 
 
 def events_for_user(events, user) -> list:

@@ -43,8 +43,15 @@ INSTALLED_APPS = [
     "accounts",
     "detection",
     "evidence",
+    "routing",
     "exports",
+    "web",
+    "ops",
 ]
+# Demo data, the reference detector and the seed commands: `make run`, `make test` and
+# `make bench` set QUARRY_DEVDATA; a deployment never does (and its image does not carry them).
+if env_bool("QUARRY_DEVDATA", False):
+    INSTALLED_APPS.append("devdata")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -214,9 +221,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": [
-        "core.throttles.UserRateThrottle",
-        "core.throttles.DetectorRateThrottle",
-        "core.throttles.AnonRateThrottle",
+        "detection.throttles.UserRateThrottle",
+        "detection.throttles.DetectorRateThrottle",
+        "detection.throttles.AnonRateThrottle",
     ],
     # The API takes JSON bodies only, and its schema says so (a client generated from it sends
     # JSON, never a form).
@@ -331,11 +338,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "detection.tasks.feeds_poll_due",
         "schedule": float(env_int("QUARRY_FEED_BEAT_SECONDS", 1)),
     },
+    "detection-signal-counts-compact": {
+        "task": "detection.tasks.signal_counts_compact",
+        "schedule": 300.0,
+    },
     "detection-signals-route-pending": {
         "task": "detection.tasks.signals_route_pending",
         "schedule": 30.0,
     },
-    # Publish again the exports and cluster recomputes whose message was lost (core/recovery.py).
+    # Publish again the exports and cluster recomputes whose message was lost (ops/recovery.py).
     "core-work-recover": {
         "task": "core.tasks.work_recover_task",
         "schedule": float(env_int("QUARRY_RECOVERY_SWEEP_SECONDS", 60)),

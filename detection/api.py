@@ -16,16 +16,14 @@ from rest_framework.exceptions import APIException, ParseError, UnsupportedMedia
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.enqueue import task_enqueue_on_commit
-
 from . import schema
 from .auth import DetectorTokenAuthentication, IsDetector
+from .handoff import signals_routing_request
 from .ingestion import CREATED, DUPLICATE, ingest_items
 from .models import Detector
 from .ocsf import finding_to_signal
 from .selectors import detector_status
 from .services import detector_push_succeeded
-from .tasks import signals_route_pending
 from .validation import (
     MAX_BATCH,
     MAX_JSON_DEPTH,
@@ -136,7 +134,7 @@ def _items_from_body(request, key: str) -> tuple[list, bool]:
 def _respond(detector: Detector, items: list, convert) -> Response:
     report, created_ids = ingest_items(detector, items, convert)
     if created_ids:
-        task_enqueue_on_commit(signals_route_pending)
+        signals_routing_request()
     if report[CREATED] or report[DUPLICATE]:
         detector_push_succeeded(detector)
     if report[CREATED]:

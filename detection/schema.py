@@ -6,45 +6,54 @@ from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
 from accounts.models import AttributeType
+from cases.models import Severity
 from core.schema import ErrorBody  # noqa: F401 - the detector views' error body
 
 from .models import SignalKind
 from .validation import (
     MAX_ACCOUNTS_PER_SIGNAL,
+    MAX_ATTRIBUTE_VALUE,
     MAX_ATTRIBUTES_PER_ACCOUNT,
     MAX_BATCH,
+    MAX_COUNTRY,
+    MAX_EMAIL,
+    MAX_EXTERNAL_ID,
     MAX_JSON_CHARS,
     MAX_JSON_DEPTH,
+    MAX_NAME,
+    MAX_SUMMARY,
+    SEVERITIES,
 )
 
-SEVERITIES = ["low", "medium", "high", "critical"]
 # The attribute types as the detector API names them (an enum of its own name in the schema).
 ATTRIBUTE_TYPE_VALUES = AttributeType.values
 
 
 class AttributeDoc(serializers.Serializer):
     type = serializers.ChoiceField(choices=AttributeType.values)
-    value = serializers.CharField(max_length=500)
+    value = serializers.CharField(max_length=MAX_ATTRIBUTE_VALUE)
 
 
 class AccountDoc(serializers.Serializer):
-    external_id = serializers.CharField(max_length=200)
-    name = serializers.CharField(max_length=200, required=False)
-    email = serializers.CharField(max_length=320, required=False)
-    organisation = serializers.CharField(max_length=200, required=False)
-    country = serializers.CharField(max_length=2, required=False)
+    external_id = serializers.CharField(max_length=MAX_EXTERNAL_ID)
+    name = serializers.CharField(max_length=MAX_NAME, required=False)
+    email = serializers.CharField(max_length=MAX_EMAIL, required=False)
+    organisation = serializers.CharField(max_length=MAX_NAME, required=False)
+    country = serializers.CharField(max_length=MAX_COUNTRY, required=False)
     signup_at = serializers.DateTimeField(required=False)
-    attributes = AttributeDoc(many=True, required=False)
+    attributes = AttributeDoc(many=True, required=False, max_length=MAX_ATTRIBUTES_PER_ACCOUNT)
 
 
 class SignalDoc(serializers.Serializer):
-    external_id = serializers.CharField(max_length=200, help_text="Unique per detector.")
+    external_id = serializers.CharField(
+        max_length=MAX_EXTERNAL_ID, help_text="Unique per detector."
+    )
     kind = serializers.ChoiceField(choices=SignalKind.values)
-    severity = serializers.ChoiceField(choices=SEVERITIES)
+    severity = serializers.ChoiceField(choices=sorted(SEVERITIES, key=Severity.values.index))
     confidence = serializers.IntegerField(min_value=0, max_value=100)
     observed_at = serializers.DateTimeField(help_text="ISO 8601 with a time zone.")
-    summary = serializers.CharField(max_length=10000, required=False)
-    accounts = AccountDoc(many=True, required=False)
+    summary = serializers.CharField(max_length=MAX_SUMMARY, required=False)
+    accounts = AccountDoc(many=True, required=False, max_length=MAX_ACCOUNTS_PER_SIGNAL)
     observables = serializers.ListField(child=serializers.JSONField(), required=False)
     payload = serializers.DictField(required=False, help_text="The raw detector payload.")
 
@@ -248,7 +257,12 @@ def contract_refine(result, generator, request, public):
         "description": "Accounts as objects, or as bare account ids.",
         "items": {
             "oneOf": [
-                {"type": "string", "minLength": 1, "maxLength": 200, "pattern": NOT_BLANK},
+                {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": MAX_EXTERNAL_ID,
+                    "pattern": NOT_BLANK,
+                },
                 {"$ref": "#/components/schemas/AccountDoc"},
             ]
         },
@@ -285,7 +299,7 @@ def contract_refine(result, generator, request, public):
     observable.pop("required", None)
     _kept_as_sent(observable, ["name", "type_id", "type", "value"])
     info = schemas["OcsfFindingInfoDoc"]
-    info["properties"]["uid"].update(minLength=1, maxLength=200, pattern=NOT_BLANK)
+    info["properties"]["uid"].update(minLength=1, maxLength=MAX_EXTERNAL_ID, pattern=NOT_BLANK)
     _kept_as_sent(info, ["title", "desc", "types", "analytic"])
     finding["properties"]["observables"] = {
         "type": "array",
