@@ -329,6 +329,8 @@ AXES_CLIENT_IP_CALLABLE = "core.signin.signin_address"
 AXES_LOCKOUT_CALLABLE = "core.signin.signin_locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True
+# Lock-outs are cleared with `manage.py axes_reset` (or axes_reset_username), not in the admin.
+AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False
 # Detector integration (detection app): beat polls pull feeds and sweeps unrouted signals.
 QUARRY_DB_RETRY_AFTER_SECONDS = env_int("QUARRY_DB_RETRY_AFTER_SECONDS", 5)
