@@ -3,6 +3,7 @@ transaction. Other apps that change a case (accounts, evidence, exports) pass th
 case_lock_for_change, before they write."""
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -15,7 +16,7 @@ from core.roles import ALL_ROLES, CONTRIBUTE_ROLES, LEAD_ONLY, LEGAL_ONLY, WORK_
 
 from . import legal_review, workflow
 from .audit import event_append
-from .models import Case, CaseMember, Comment, Resolution, Severity, State
+from .models import Case, CaseEvent, CaseMember, Comment, Resolution, Severity, State
 
 User = get_user_model()
 
@@ -457,9 +458,13 @@ def case_comment_add(*, case: Case, user, body: str) -> Comment:
         raise DomainError("A note cannot be empty.", field="body", status=400)
     if len(body) > 50_000:
         raise DomainError("A note is at most 50,000 characters.", field="body", status=400)
-    # Notes stay possible on a closed case (a reason to reopen it, a court's answer).
+    # A closed case is finished: a reason to reopen it goes with the reopening (issue 14).
     locked = case_lock_for_change(
-        case=case, user=user, roles=CONTRIBUTE_ROLES, field="body", closed=None
+        case=case,
+        user=user,
+        roles=CONTRIBUTE_ROLES,
+        field="body",
+        closed="A closed case takes no notes; reopen it first.",
     )
     comment = Comment.objects.create(case=locked, author=user, body=body)
     event_append(
@@ -471,11 +476,21 @@ def case_comment_add(*, case: Case, user, body: str) -> Comment:
     return comment
 
 
-def case_record_view(*, case: Case, user) -> None:
-    """Views of restricted material are on the audit trail too."""
-    if case.restricted:
-        with transaction.atomic():
-            event_append(case=case, kind="case.viewed", actor=user, data={})
+def case_record_view(*, case: Case, user, via: str = "page") -> None:
+    """Reads of a restricted case's material are on the audit trail too, whichever way they
+    come (page, tab fragment, API, evidence preview, graph). At most one `case.viewed` per
+    person and case every QUARRY_CASE_VIEW_COALESCE_SECONDS: the trail says who looked and
+    when, without an event for every tab and poll; `via` says how the first look came."""
+    if not case.restricted or not getattr(user, "pk", None):
+        return
+    since = timezone.now() - timedelta(seconds=settings.QUARRY_CASE_VIEW_COALESCE_SECONDS)
+    recent = CaseEvent.objects.filter(
+        case_id=case.pk, kind="case.viewed", actor_id=user.pk, at__gte=since
+    )
+    if recent.exists():
+        return
+    with transaction.atomic():
+        event_append(case=case, kind="case.viewed", actor=user, data={"via": via})
 
 
 def _legal_hold_set(*, case: Case, user, hold: bool, reason: str) -> Case:

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from cases.selectors import case_get_for_user
+from cases.services import case_record_view
 from core.errors import DomainError
 from core.http import client_ip
 
@@ -99,8 +100,10 @@ def evidence_upload(request, number: str):
 
 
 def _item(request, number: str, pk: int):
-    """The case of the URL and the evidence item it holds (its own, or linked by a merge)."""
+    """The case of the URL and the evidence item it holds (its own, or linked by a merge);
+    reading it is a read of the case."""
     case = case_get_for_user(request.user, number)
+    case_record_view(case=case, user=request.user, via="evidence")
     try:
         return case, evidence_of_case(case).select_related("case").get(pk=pk)
     except Evidence.DoesNotExist:

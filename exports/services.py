@@ -171,8 +171,11 @@ def _build(export: Export) -> Export:
     )
     reporter = _ProgressReporter(export, sum(sizes) + METADATA_WEIGHT)
     try:
-        # "wb" truncates whatever a killed earlier attempt left behind.
-        with open(partial, "wb") as handle:
+        # Truncates whatever a killed earlier attempt left behind. A bundle holds the whole
+        # case (restricted ones too): readable by Quarry's own user only, whatever the umask.
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with open(fd, "wb") as handle:
             output = HashingOutput(handle)
             try:
                 result = bundle_write(export=export, fileobj=output, progress=reporter)

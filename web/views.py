@@ -13,7 +13,7 @@ from accounts import selectors as account_selectors
 from accounts.models import Account, Cluster
 from accounts.views import staff_only
 from cases.forms import CommentForm
-from cases.selectors import case_get_for_user
+from cases.selectors import case_get_for_user, case_reference_visible
 from cases.services import case_record_view
 from core.roles import WORK_ROLES
 from detection import selectors as signal_selectors
@@ -120,8 +120,7 @@ def case_detail(request, number: str):
     if tab not in TABS:
         tab = "overview"
     fragment = _fragment(request)
-    if not fragment:
-        case_record_view(case=case, user=request.user)
+    case_record_view(case=case, user=request.user, via=f"{tab} tab" if fragment else "page")
     context = {
         "case": case,
         "tab": tab,
@@ -132,6 +131,7 @@ def case_detail(request, number: str):
         "signal_count": case.signals.count(),
         "evidence_count": case.evidence_items.count() + case.evidence_links.count(),
         "comment_form": CommentForm(),
+        "duplicate_of": case_reference_visible(request.user, case.duplicate_of),
         "workers": _workers(),
         **lifecycle_context(case, request.user),
         **(TAB_CONTEXT[tab](request, case) if tab in TAB_CONTEXT else {}),
