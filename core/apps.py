@@ -1,6 +1,25 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _app_privileges_grant(sender, using: str, **kwargs) -> None:
+    """After every migrate, as the migrating (owner) login: the app login's table grants, so
+    a table added by a later migration gets them too (config/db_roles.py)."""
+    from django.conf import settings
+    from django.db import connections
+
+    from config.db_roles import privileges_grant
+
+    app = settings.QUARRY_DATABASE_APP_ROLE
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        if cursor.fetchone()[0] != app:  # one login for both: nothing to grant
+            privileges_grant(cursor, app=app)
 
 
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "Quarry core"
+
+    def ready(self) -> None:
+        post_migrate.connect(_app_privileges_grant, sender=self)
