@@ -278,6 +278,13 @@ QUARRY_EXPORT_KEY_PATH = env_str(
     "QUARRY_EXPORT_KEY_PATH", str(VAR_DIR / "keys" / "export_ed25519.pem")
 )
 QUARRY_EXPORT_DIR = env_str("QUARRY_EXPORT_DIR", str(VAR_DIR / "exports"))
+# Audit checkpoints (exports/checkpoints.py): chain heads signed and written to the evidence
+# store every few minutes, optionally time-stamped by an RFC 3161 authority.
+QUARRY_CHECKPOINT_INTERVAL_SECONDS = env_int("QUARRY_CHECKPOINT_INTERVAL_SECONDS", 300)
+QUARRY_CHECKPOINT_MAX_AGE_SECONDS = env_int("QUARRY_CHECKPOINT_MAX_AGE_SECONDS", 1800)
+QUARRY_TSA_URL = env_str("QUARRY_TSA_URL")
+QUARRY_TSA_CA_FILE = env_str("QUARRY_TSA_CA_FILE")
+QUARRY_TSA_TIMEOUT_SECONDS = env_int("QUARRY_TSA_TIMEOUT_SECONDS", 10)
 
 LOGGING = {
     "version": 1,
@@ -302,6 +309,11 @@ CELERY_BEAT_SCHEDULE = {
     "core-work-recover": {
         "task": "core.tasks.work_recover_task",
         "schedule": float(env_int("QUARRY_RECOVERY_SWEEP_SECONDS", 60)),
+    },
+    # Anchor the audit chains' heads outside the database (exports/checkpoints.py).
+    "exports-audit-checkpoint": {
+        "task": "exports.tasks.audit_checkpoint_task",
+        "schedule": float(QUARRY_CHECKPOINT_INTERVAL_SECONDS),
     },
     # Re-hash all evidence and re-verify all audit chains once a day (what verify_integrity does).
     "core-integrity-sweep": {

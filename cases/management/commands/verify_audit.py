@@ -2,10 +2,16 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cases.audit import chain_verify
 from cases.models import Case
+from exports.checkpoints import checkpoint_compare, checkpoint_newest
 
 
 class Command(BaseCommand):
-    help = "Recompute the audit hash chain of one case (or all) and name the first broken event."
+    help = (
+        "Recompute the audit hash chain of one case (or all) and name the first broken event; "
+        "then compare the live chains with the newest checkpoint in the evidence store and name "
+        "each rollback, rewritten head, truncated table, bad checkpoint signature or overdue "
+        "checkpoint."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("case", nargs="?", help="a case number such as QRY-2026-00042")
@@ -26,6 +32,14 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"BROKEN {failure.case_number} at event {failure.seq}: {failure.reason}"
                 )
-        if broken:
-            raise CommandError(f"{broken} of {checked} audit chains are broken.")
-        self.stdout.write(self.style.SUCCESS(f"OK: {checked} audit chain(s) verify."))
+        checkpoint = checkpoint_newest()
+        findings = checkpoint_compare(checkpoint, case_number=case)
+        for finding in findings:
+            self.stdout.write(str(finding))
+        if broken or findings:
+            raise CommandError(
+                f"{broken} of {checked} audit chains are broken; "
+                f"{len(findings)} difference(s) from the newest checkpoint."
+            )
+        anchored = f", matching checkpoint {checkpoint.name}" if checkpoint else ""
+        self.stdout.write(self.style.SUCCESS(f"OK: {checked} audit chain(s) verify{anchored}."))
