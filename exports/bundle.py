@@ -24,6 +24,7 @@ from evidence.services import evidence_open
 
 from . import keys
 from .bag import SIGNATURE_FILE, BagZipWriter, bag_info_txt, bagit_txt
+from .checkpoints import checkpoint_covering
 from .models import Export
 from .pseudonyms import Identity, Pseudonymiser
 from .report import ReportInput, report_render
@@ -33,6 +34,7 @@ BATCH = 2000
 SOFTWARE_AGENT = "Quarry 0.1.0 (legal export, BagIt 1.0)"
 VERIFIER_SOURCE = Path(__file__).with_name("verify.py")
 PUBLIC_KEY_FILE = "export-public-key.pem"
+CHECKPOINT_DIR = "data/checkpoint"
 # Progress weight of the generated (non-evidence) files, so a metadata-only export moves too.
 METADATA_WEIGHT = 4 * 1024 * 1024
 
@@ -133,6 +135,7 @@ class BundleWriter:
         self.report_accounts: list[dict] = []
         self.accounts_total = 0
         self.chain_head = GENESIS
+        self.checkpoint_name: str | None = None
 
     def write(self) -> BundleResult:
         try:
@@ -163,6 +166,7 @@ class BundleWriter:
         for item in self.evidence:
             if item.pk in self.included:
                 self._add_evidence(item)
+        self._add_checkpoint()
         self.progress(0, "report.pdf")
         self.bag.add_bytes("data/report.pdf", self._report())
         self.progress(METADATA_WEIGHT // 2, "manifests and signature")
@@ -381,6 +385,25 @@ class BundleWriter:
         )
         return _csv_lines(header, rows)
 
+    def _add_checkpoint(self) -> None:
+        """The newest signed checkpoint that anchors this timeline, with the case's inclusion
+        proof (exports/checkpoints.py): it shows the chain existed, so, at that time, and
+        cannot have been rolled back or rewritten since without the checkpoint disagreeing."""
+        checkpoint, proof = checkpoint_covering(self.case.number, self.chain_seq)
+        if checkpoint is None:
+            return
+        self.checkpoint_name = checkpoint.name
+        self.bag.add_bytes(f"{CHECKPOINT_DIR}/checkpoint.json", checkpoint.body)
+        self.bag.add_bytes(
+            f"{CHECKPOINT_DIR}/checkpoint.sig", base64.b64encode(checkpoint.signature) + b"\n"
+        )
+        if checkpoint.timestamp:
+            self.bag.add_bytes(f"{CHECKPOINT_DIR}/checkpoint.tsr", checkpoint.timestamp)
+        record = {"checkpoint": checkpoint.name, **proof}
+        self.bag.add_bytes(
+            f"{CHECKPOINT_DIR}/inclusion.json", (_dumps(record) + "\n").encode("utf-8")
+        )
+
     def _add_evidence(self, item: Evidence) -> None:
         name = evidence_bag_path(item)
 
@@ -468,6 +491,7 @@ class BundleWriter:
             ("Quarry-Audit-Events", str(self.chain_seq)),
             ("Quarry-Export-Key-Fingerprint", self.fingerprint),
             ("Quarry-Export-Options", ", ".join(options) or "full"),
+            ("Quarry-Checkpoint", self.checkpoint_name or "none"),
         ]
         self.bag.add_bytes("bag-info.txt", bag_info_txt(fields))
         self.bag.add_bytes("verify.py", VERIFIER_SOURCE.read_bytes())

@@ -10,16 +10,22 @@ live chains with the newest checkpoint then names a rollback, a rewritten head o
 table (checkpoint_compare) -- the idea of Certificate Transparency's signed tree head.
 
 Files, under `checkpoints/<day>/<stem>` in the evidence store:
-    <stem>.json  the checkpoint, canonical JSON (the exact bytes that are signed)
-    <stem>.sig   base64 Ed25519 signature over those bytes
-    <stem>.tsr   the RFC 3161 TimeStampResp over SHA-256 of those bytes (with QUARRY_TSA_URL)
-The .json is written last, so a listed checkpoint is complete.
+    <stem>.json         the signed tree head: time, tree size, Merkle root, table counts, the
+                        previous checkpoint's digest; canonical JSON, the exact bytes signed
+    <stem>.sig          base64 Ed25519 signature over those bytes
+    <stem>.tsr          RFC 3161 TimeStampResp over SHA-256 of those bytes (QUARRY_TSA_URL)
+    <stem>.chains.json  the leaves: [{"case", "length", "head"}, ...] in case-number order,
+                        bound to the head by the Merkle root
+The head names no case, so a bundle can carry it with one case's inclusion proof without
+disclosing the other cases. The .json is written last: a listed checkpoint is complete.
 """
 
 import base64
 import hashlib
+import itertools
 import json
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -61,9 +67,10 @@ def chain_leaf(entry: dict) -> bytes:
 @dataclass(frozen=True)
 class Checkpoint:
     name: str  # the .json's name in the evidence store
-    body: bytes
+    body: bytes  # the signed tree head
     signature: bytes
     timestamp: bytes | None
+    chains: list[dict]
 
     @property
     def document(self) -> dict:
@@ -75,7 +82,7 @@ class Checkpoint:
 
     def inclusion(self, case_number: str) -> dict | None:
         """The case's leaf and its inclusion proof, as a bundle carries them."""
-        chains = self.document["chains"]
+        chains = self.chains
         index = next((i for i, c in enumerate(chains) if c["case"] == case_number), None)
         if index is None:
             return None
@@ -118,7 +125,6 @@ def checkpoint_write() -> Checkpoint:
         "key_fingerprint": keys.key_fingerprint(key.public_key()),
         "tree_size": len(chains),
         "merkle_root": merkle.root(leaves).hex(),
-        "chains": chains,
         "tables": tables,
         "previous": (
             {"name": previous.name, "sha256": hashlib.sha256(previous.body).hexdigest()}
@@ -138,11 +144,12 @@ def checkpoint_write() -> Checkpoint:
             )
     storage = storages["evidence"]
     stem = _stem(issued, body)
+    storage.save(f"{stem}.chains.json", ContentFile(canonical_json(chains)))
     storage.save(f"{stem}.sig", ContentFile(base64.b64encode(signature) + b"\n"))
     if token:
         storage.save(f"{stem}.tsr", ContentFile(token))
     name = storage.save(f"{stem}.json", ContentFile(body))
-    return Checkpoint(name=name, body=body, signature=signature, timestamp=token)
+    return Checkpoint(name=name, body=body, signature=signature, timestamp=token, chains=chains)
 
 
 def checkpoint_load(name: str) -> Checkpoint:
@@ -161,23 +168,48 @@ def checkpoint_load(name: str) -> Checkpoint:
         signature = base64.b64decode(signature.strip(), validate=True)
     except ValueError:
         signature = b""
+    try:
+        chains = json.loads(read(f"{stem}.chains.json") or b"[]")
+    except ValueError:
+        chains = []
     return Checkpoint(
-        name=name, body=read(name) or b"{}", signature=signature, timestamp=read(f"{stem}.tsr")
+        name=name,
+        body=read(name) or b"{}",
+        signature=signature,
+        timestamp=read(f"{stem}.tsr"),
+        chains=chains,
     )
 
 
-def checkpoint_newest() -> Checkpoint | None:
+def _names_newest_first() -> Iterator[str]:
     storage = storages["evidence"]
     try:
         days, _ = storage.listdir(PREFIX)
     except FileNotFoundError:
-        return None
+        return
     for day in sorted(days, reverse=True):
         _, files = storage.listdir(f"{PREFIX}/{day}")
-        newest = sorted(f for f in files if f.endswith(".json"))
-        if newest:
-            return checkpoint_load(f"{PREFIX}/{day}/{newest[-1]}")
-    return None
+        heads = (f for f in files if f.endswith(".json") and not f.endswith(".chains.json"))
+        for name in sorted(heads, reverse=True):
+            yield f"{PREFIX}/{day}/{name}"
+
+
+def checkpoint_newest() -> Checkpoint | None:
+    name = next(_names_newest_first(), None)
+    return checkpoint_load(name) if name else None
+
+
+def checkpoint_covering(case_number: str, events: int, *, search: int = 50):
+    """The newest checkpoint that anchors a prefix of the case's first `events` events (what a
+    bundle of those events can prove), with the case's inclusion proof; or (None, None). A
+    checkpoint taken after later events cannot be checked against the bundle, so older ones
+    are tried, up to `search` of them."""
+    for name in itertools.islice(_names_newest_first(), search):
+        checkpoint = checkpoint_load(name)
+        proof = checkpoint.inclusion(case_number)
+        if proof and proof["chain"]["length"] <= events:
+            return checkpoint, proof
+    return None, None
 
 
 def signature_ok(checkpoint: Checkpoint, public: Ed25519PublicKey) -> bool:
@@ -280,7 +312,7 @@ def checkpoint_compare(
     public = keys.export_key_load().public_key()
     try:
         document = checkpoint.document
-        entries = document["chains"]
+        entries = checkpoint.chains
         recorded_tables = document["tables"]
     except (ValueError, KeyError, TypeError):
         return [Finding("SIGNATURE", checkpoint.name, "not a checkpoint document")]
@@ -295,7 +327,13 @@ def checkpoint_compare(
         )
     leaves = [merkle.leaf_hash(chain_leaf(c)) for c in entries]
     if merkle.root(leaves).hex() != document.get("merkle_root"):
-        findings.append(Finding("SIGNATURE", checkpoint.name, "merkle_root does not match"))
+        findings.append(
+            Finding(
+                "SIGNATURE",
+                checkpoint.name,
+                "its chains file does not match the signed Merkle root: it was altered",
+            )
+        )
     if checkpoint.timestamp is not None:
         try:
             timestamp_check(checkpoint.timestamp, checkpoint.body)
@@ -307,7 +345,7 @@ def checkpoint_compare(
         findings += _table_findings(recorded_tables, tables)
     findings += _chain_findings(entries)
     age = timezone.now() - checkpoint.issued_at
-    if age > max_age and _changed_since(document, chains, tables):
+    if age > max_age and _changed_since(checkpoint, chains, tables):
         findings.append(
             Finding(
                 "OVERDUE",
@@ -321,9 +359,9 @@ def checkpoint_compare(
     return findings
 
 
-def _changed_since(document: dict, chains: list[dict], tables: dict[str, int]) -> bool:
-    recorded = {c["case"]: c["length"] for c in document["chains"]}
-    return document["tables"] != tables or any(
+def _changed_since(checkpoint: Checkpoint, chains: list[dict], tables: dict[str, int]) -> bool:
+    recorded = {c["case"]: c["length"] for c in checkpoint.chains}
+    return checkpoint.document["tables"] != tables or any(
         recorded.get(c["case"]) != c["length"] for c in chains
     )
 
@@ -342,6 +380,6 @@ def checkpoint_due() -> bool:
         return True
     chains, tables = _snapshot()
     try:
-        return _changed_since(newest.document, chains, tables)
+        return _changed_since(newest, chains, tables)
     except (ValueError, KeyError, TypeError):
         return True

@@ -49,7 +49,7 @@ def test_a_checkpoint_is_signed_and_stored_outside_the_database(two_cases, evide
     assert signature_ok(checkpoint, keys.export_key_load().public_key())
     document = checkpoint.document
     case, other = two_cases
-    heads = {c["case"]: (c["length"], c["head"]) for c in document["chains"]}
+    heads = {c["case"]: (c["length"], c["head"]) for c in checkpoint.chains}
     assert heads[case.number] == (3, CaseEvent.objects.filter(case=case).last().hash)
     assert document["tables"]["cases_caseevent"] == 4
     root = bytes.fromhex(document["merkle_root"])
@@ -133,6 +133,16 @@ def test_a_forged_checkpoint_signature_is_named(two_cases, evidence_dir, capsys)
     sig.write_bytes(base64.b64encode(forged))
     out = _verify_audit(capsys)
     assert f"SIGNATURE {checkpoint.name}: the signature does not verify" in out
+
+
+def test_an_altered_chains_file_is_named(two_cases, evidence_dir, capsys):
+    case, _ = two_cases
+    checkpoint = checkpoint_write()
+    chains = evidence_dir / checkpoint.name.replace(".json", ".chains.json")
+    chains.chmod(0o640)
+    chains.write_bytes(chains.read_bytes().replace(b'"length":3', b'"length":2'))
+    out = _verify_audit(capsys)
+    assert "does not match the signed Merkle root" in out
 
 
 def test_an_overdue_checkpoint_is_named_only_when_changes_are_unanchored(
