@@ -119,9 +119,9 @@ def _credentials_truncated(event: dict) -> dict:
     def collect(obj) -> None:
         if isinstance(obj, dict):
             value = obj.get("value")
-            if obj.get("type_id") == CREDENTIAL_TYPE_ID and isinstance(value, str):
-                if len(value) > API_KEY_PREFIX_CHARS:
-                    whole.add(value)
+            credential = obj.get("type_id") == CREDENTIAL_TYPE_ID and isinstance(value, str)
+            if credential and len(value) > API_KEY_PREFIX_CHARS:
+                whole.add(value)
             for item in obj.values():
                 collect(item)
         elif isinstance(obj, list):
