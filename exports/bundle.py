@@ -15,9 +15,10 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.models import CaseAccount
+from accounts.models import AccountAttribute, CaseAccount
 from cases.audit import GENESIS, event_payload, format_at
 from cases.models import Case, CaseEvent
+from core.spreadsheets import csv_row
 from detection.models import Signal
 from evidence.models import CustodyEvent, Evidence
 from evidence.services import evidence_open
@@ -94,12 +95,12 @@ def _batched_lines(lines: Iterable[str]) -> Iterator[bytes]:
 def _csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
+    writer.writerow(csv_row(header))
     yield out.getvalue()
     for row in rows:
         out.seek(0)
         out.truncate()
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(csv_row(row))
         yield out.getvalue()
 
 
@@ -128,7 +129,12 @@ class BundleWriter:
             names = CaseAccount.objects.filter(case=self.case).values_list(
                 "account__name", flat=True
             )
-            self.pseud = Pseudonymiser(keys.pseudonym_key(self.key), names.iterator())
+            identifiers = AccountAttribute.objects.filter(
+                account__case_links__case=self.case
+            ).values_list("type", "value")
+            self.pseud = Pseudonymiser(
+                keys.pseudonym_key(self.key), names.iterator(), identifiers.iterator()
+            )
         else:
             self.pseud = Identity()
         self.bag = BagZipWriter(fileobj, root=bundle_root(export), when=self.now)
@@ -187,7 +193,7 @@ class BundleWriter:
             "description": p.text(item.description),
             "source": p.text(item.source),
             "collected_at": _iso(item.collected_at),
-            "collected_by": p.text(item.collected_by),
+            "collected_by": p.staff(item.collected_by),
             "uploaded_at": _iso(item.uploaded_at),
         }
 
@@ -204,8 +210,8 @@ class BundleWriter:
             "duplicate_of": case.duplicate_of.number if case.duplicate_of_id else None,
             "suspected_actor": p.text(case.suspected_actor),
             "actor_confidence": case.actor_confidence,
-            "assignee": p.text(case.assignee.get_username()) if case.assignee_id else None,
-            "members": sorted(p.text(u.get_username()) for u in case.members.all()),
+            "assignee": p.staff(case.assignee.get_username()) if case.assignee_id else None,
+            "members": sorted(p.staff(u.get_username()) for u in case.members.all()),
             "restricted": case.restricted,
             "legal_hold": case.legal_hold,
             "tags": [p.text(t) for t in case.tags],
@@ -231,7 +237,7 @@ class BundleWriter:
         return {
             "id": self.export.pk,
             "generated_at": _iso(self.now),
-            "requested_by": self.pseud.text(self.export.requested_by_label),
+            "requested_by": self.pseud.staff(self.export.requested_by_label),
             "metadata_only": self.export.metadata_only,
             "pseudonymised": self.export.pseudonymise,
             "organisation": settings.QUARRY_ORGANIZATION,
@@ -290,7 +296,7 @@ class BundleWriter:
         for link in links.iterator(chunk_size=BATCH):
             account = link.account
             attributes = ";".join(
-                f"{a.type}={p.text(a.value)}"
+                f"{a.type}={p.attribute(a.type, a.value)}"
                 for a in sorted(account.attributes.all(), key=lambda a: (a.type, a.value))
             )
             row = {
@@ -374,10 +380,10 @@ class BundleWriter:
                 e.evidence_id,
                 e.evidence.sha256,
                 e.action,
-                p.text(e.actor_label),
+                p.staff(e.actor_label),
                 _iso(e.at),
-                e.ip,
-                p.text(e.user_agent),
+                p.ip(e.ip),
+                p.user_agent(e.user_agent),
                 "" if e.hash_matched is None else str(e.hash_matched).lower(),
                 p.text(e.detail),
             ]
