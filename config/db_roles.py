@@ -84,6 +84,11 @@ def privileges_grant(cursor, *, app: str) -> None:
     cursor.execute(
         sql.SQL("GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {}").format(role)
     )
+    cursor.execute("SHOW server_version_num")
+    maintain = int(cursor.fetchone()[0]) >= 170000  # the MAINTAIN privilege exists
+    if maintain:
+        # VACUUM and ANALYZE after bulk loads (seed_bench); no trigger or TRUNCATE rights.
+        cursor.execute(sql.SQL("GRANT MAINTAIN ON ALL TABLES IN SCHEMA public TO {}").format(role))
     cursor.execute(
         "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE n.nspname = 'public' AND c.relname = ANY(%s)",
@@ -92,7 +97,9 @@ def privileges_grant(cursor, *, app: str) -> None:
     tables = [sql.Identifier(name) for (name,) in cursor.fetchall()]
     if tables:
         cursor.execute(
-            sql.SQL("REVOKE UPDATE, DELETE, TRUNCATE, TRIGGER, REFERENCES ON {} FROM {}").format(
-                sql.SQL(", ").join(tables), role
-            )
+            sql.SQL(
+                "REVOKE UPDATE, DELETE, TRUNCATE, TRIGGER, REFERENCES"
+                + (", MAINTAIN" if maintain else "")
+                + " ON {} FROM {}"
+            ).format(sql.SQL(", ").join(tables), role)
         )

@@ -140,3 +140,19 @@ def test_an_unreachable_authority_costs_the_token_not_the_checkpoint(case, setti
     checkpoint = checkpoint_write()
     assert checkpoint.timestamp is None
     assert checkpoint_newest().name == checkpoint.name
+
+
+def test_a_bundle_carries_the_time_stamp_and_verify_py_checks_it(
+    case_with_material, larry, tsa, settings, tmp_path
+):
+    from tests.exports.conftest import build, unzip
+    from tests.exports.test_bundle import lab_key, run_verifier
+
+    settings.QUARRY_TSA_URL, _ = tsa
+    checkpoint_write()
+    root = unzip(build(case_with_material, larry), tmp_path / "out")
+    token = root / "data/checkpoint/checkpoint.tsr"
+    assert token.is_file()
+    code, output = run_verifier(root, "--public-key", lab_key(tmp_path))
+    assert code == 0, output
+    assert "checkpoint time-stamped at" in output
