@@ -79,3 +79,32 @@ def test_truncate_is_refused_even_to_the_superuser_with_triggers_on(table):
     refused = f"table {table} is append-only: TRUNCATE refused"
     with pytest.raises(DatabaseError, match=refused), as_superuser(triggers=True) as cursor:
         cursor.execute(f"TRUNCATE {table} CASCADE")
+
+
+def test_a_database_made_before_the_two_logins_is_handed_to_the_owner():
+    """`make run` on a var/ from before the split: what the superuser made, the owner gets."""
+    from django.db import connection
+
+    from config.db_roles import database_adopt
+    from tests.database import role_names
+
+    owner, _ = role_names()
+    with as_superuser(triggers=True) as cursor:
+        cursor.execute("CREATE TABLE legacy_by_superuser (id serial PRIMARY KEY)")
+        cursor.execute(
+            "CREATE FUNCTION legacy_by_superuser() RETURNS int LANGUAGE sql AS 'SELECT 1'"
+        )
+        database_adopt(cursor.cursor, database=connection.settings_dict["NAME"], owner=owner)
+        cursor.execute(
+            "SELECT relname, pg_get_userbyid(relowner) FROM pg_class "
+            "WHERE relname LIKE 'legacy_by_superuser%%' ORDER BY relname"
+        )
+        assert {name: who for name, who in cursor.fetchall()} == {
+            "legacy_by_superuser": owner,
+            "legacy_by_superuser_id_seq": owner,
+            "legacy_by_superuser_pkey": owner,
+        }
+        cursor.execute(
+            "SELECT pg_get_userbyid(proowner) FROM pg_proc WHERE proname = 'legacy_by_superuser'"
+        )
+        assert cursor.fetchone()[0] == owner
