@@ -378,9 +378,18 @@ def read_inclusion(bag, problems):
         return None
     try:
         proof = json.loads(read(bag, name))
-        proof["chain"]["length"], proof["chain"]["head"], proof["chain"]["case"]
-        int(proof["leaf_index"]), int(proof["tree_size"]), list(proof["path"])
+        chain = proof["chain"]
+        well_formed = (
+            isinstance(chain["length"], int)
+            and isinstance(chain["head"], str)
+            and isinstance(chain["case"], str)
+            and isinstance(proof["leaf_index"], int)
+            and isinstance(proof["tree_size"], int)
+            and all(isinstance(h, str) for h in proof["path"])
+        )
     except (ValueError, KeyError, TypeError):
+        well_formed = False
+    if not well_formed:
         problems.append(f"{name}: not an inclusion proof")
         return None
     return proof
