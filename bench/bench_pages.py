@@ -57,7 +57,7 @@ def _time_pair(client, url: str, reference: str) -> tuple[dict, dict]:
 
 
 def _cursor_at(user, filters: dict, offset: int) -> str:
-    from cases.queue import Cursor, queue_cases
+    from web.queue import Cursor, queue_cases
 
     row = (
         queue_cases(user, filters)
@@ -107,7 +107,7 @@ def main(argv: list[str]) -> int:
     from django.test import Client
 
     from cases.models import Case
-    from cases.queue import PAGE_SIZE
+    from web.queue import PAGE_SIZE
 
     user = get_user_model().objects.filter(username="bench_lead").first()
     big = Case.objects.filter(tags__contains=["bench-big"]).order_by("-id").first()

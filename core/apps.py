@@ -22,6 +22,6 @@ class CoreConfig(AppConfig):
     verbose_name = "Quarry core"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401 - registers the deployment checks
+        from . import checks  # noqa: F401 - registers the start-up checks
 
         post_migrate.connect(_app_privileges_grant, sender=self)

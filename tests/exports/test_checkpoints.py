@@ -13,7 +13,6 @@ from django.core.management.base import CommandError
 from cases.audit import chain_hash, event_payload
 from cases.models import CaseEvent
 from cases.services import case_comment_add
-from core.integrity import integrity_sweep
 from exports import keys, merkle
 from exports.checkpoints import (
     chain_leaf,
@@ -22,6 +21,7 @@ from exports.checkpoints import (
     signature_ok,
 )
 from exports.tasks import audit_checkpoint_task
+from ops.integrity import integrity_sweep
 from tests.database import as_superuser
 from tests.factories import make_case
 
