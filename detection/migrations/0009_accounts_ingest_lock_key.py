@@ -16,6 +16,6 @@ END $$;
 
 
 class Migration(migrations.Migration):
-    dependencies = [("detection", "0006_signal_account_composite_key")]
+    dependencies = [("detection", "0008_signal_counts")]
 
     operations = [migrations.RunSQL(FUNCTION.format(key=20907), FUNCTION.format(key=20906))]
