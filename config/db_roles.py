@@ -73,8 +73,12 @@ def database_adopt(cursor, *, database: str, owner: str) -> None:
 
 
 def privileges_grant(cursor, *, app: str) -> None:
-    """As the owner, after every migration: what the app login may do, table by table. Runs
-    again after each `migrate`, so a table added later gets its grants too."""
+    """As the owner, after every migration (and restore): what the app login may do, table by
+    table, so that a table added later gets its grants too. Nothing when the app and the owner
+    are one login."""
+    cursor.execute("SELECT current_user")
+    if cursor.fetchone()[0] == app:
+        return
     role = sql.Identifier(app)
     cursor.execute(
         sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}").format(

@@ -10,11 +10,8 @@ def _app_privileges_grant(sender, using: str, **kwargs) -> None:
 
     from config.db_roles import privileges_grant
 
-    app = settings.QUARRY_DATABASE_APP_ROLE
     with connections[using].cursor() as cursor:
-        cursor.execute("SELECT current_user")
-        if cursor.fetchone()[0] != app:  # one login for both: nothing to grant
-            privileges_grant(cursor, app=app)
+        privileges_grant(cursor, app=settings.QUARRY_DATABASE_APP_ROLE)
 
 
 class CoreConfig(AppConfig):
