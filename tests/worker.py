@@ -13,9 +13,9 @@ from pathlib import Path
 
 from django.conf import settings
 
-from .database import app_login_url
-
 from devdata.worker import celery_worker_argv
+
+from .database import app_login_url
 
 ROOT = Path(__file__).resolve().parents[1]
 
