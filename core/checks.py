@@ -54,7 +54,7 @@ def app_login_is_not_the_owner(app_configs=None, **kwargs) -> list[checks.CheckM
         checks.Warning(
             f"The app and migrations use one database login ({app.get('USER')!r}).",
             hint="Set DATABASE_OWNER_URL to the owner's login and DATABASE_URL to a login that "
-            "owns nothing (README, 'Tamper-evidence').",
+            "owns nothing (docs/tamper-evidence.md).",
             id="quarry.W001",
         )
     ]
