@@ -43,26 +43,38 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def embedded_database_url() -> str:
-    """The URL of the embedded PostgreSQL that `make run` and `make test` start under var/."""
+EMBEDDED_DATABASE = "quarry"
+
+
+def embedded_database_url(login: str = "postgres") -> str:
+    """The URL of the embedded PostgreSQL that `make run` and `make test` start under var/, for
+    one of its logins: `postgres` (the superuser), or the owner and app logins that
+    config/db_roles.py creates (`quarry_owner`, `quarry_app`)."""
     port = env_int("EMBEDDED_PG_PORT", 54329)
-    return f"postgres://postgres@127.0.0.1:{port}/quarry"
+    return f"postgres://{login}@127.0.0.1:{port}/{EMBEDDED_DATABASE}"
 
 
 def local_secret_key() -> str:
     """A key made once per installation and kept under var/, for the single-machine run.
-    Deployments set SECRET_KEY instead, so that every replica signs sessions alike."""
+    Deployments set SECRET_KEY instead, so that every replica signs sessions alike. Whoever
+    reads the key can forge sessions: the file is the owner's alone (0600), also when an
+    older Quarry left it readable to others."""
+    import os
     import secrets
 
     path = VAR_DIR / "secret_key"
     try:
-        return path.read_text().strip()
+        key = path.read_text().strip()
     except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)
         key = secrets.token_urlsafe(50)
         try:
-            with open(path, "x") as handle:
-                handle.write(key)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
             return path.read_text().strip()
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
         return key
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+    return key

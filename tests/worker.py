@@ -12,9 +12,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
 
 from devdata.worker import celery_worker_argv
+
+from .database import app_login_url
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,10 +30,9 @@ def start_worker(
 
     if purge:
         app.control.purge()  # tasks left by earlier tests point at rows that no longer exist
-    db = connection.settings_dict
     env = {
         **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": app_login_url(),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "QUARRY_CELERY_QUEUE_DIR": str(settings.CELERY_QUEUE_DIR),
         "DJANGO_SETTINGS_MODULE": "config.settings",

@@ -1,6 +1,7 @@
 #!/bin/sh
 # First start on an empty data directory: create the cluster, the role and the database named
-# by POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB, as the official image does.
+# by POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB, then run /docker-entrypoint-initdb.d,
+# as the official image does.
 set -eu
 : "${POSTGRES_USER:=postgres}" "${POSTGRES_DB:=$POSTGRES_USER}"
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
@@ -14,6 +15,13 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
     if [ "$POSTGRES_DB" != postgres ]; then
         createdb --username="$POSTGRES_USER" "$POSTGRES_DB"
     fi
+    # As the official image: scripts mounted here run once, against the new cluster.
+    for script in /docker-entrypoint-initdb.d/*; do
+        case "$script" in
+        *.sh) POSTGRES_USER="$POSTGRES_USER" sh "$script" ;;
+        *.sql) psql -v ON_ERROR_STOP=1 --username="$POSTGRES_USER" --dbname="$POSTGRES_DB" -f "$script" ;;
+        esac
+    done
     pg_ctl -w -m fast stop >/dev/null
 fi
 if [ "${1:-}" = postgres ]; then

@@ -1,7 +1,8 @@
 # Stand-in for the postgres image of docker/compose.yml, from Debian's PostgreSQL 15 (see
 # docker/README.md, "Without Docker Hub"). Same interface as the official image where compose.yml
-# relies on it: POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB, data in
-# /var/lib/postgresql/data, pg_isready on the PATH.
+# relies on it: POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB, scripts in
+# /docker-entrypoint-initdb.d run on first start, data in /var/lib/postgresql/data, pg_isready
+# on the PATH.
 ARG BASE=localhost/debian-base:bookworm
 FROM ${BASE}
 RUN apt-get update \
