@@ -307,15 +307,27 @@ def test_two_webs_two_workers_beat_postgres_redis_and_s3(topology):
         assert archive.read(evidence_name) == data
         [verifier] = [n for n in names if n.endswith("verify.py")]
         (topology.base / "verify.py").write_bytes(archive.read(verifier))
-    # As a recipient would check it: verify.py in a fresh interpreter, no Quarry around.
+    # As a recipient would check it: verify.py in a fresh interpreter, no Quarry around, against
+    # the key the deployment publishes (any web server: they share the key on QUARRY_VAR_DIR).
+    published = requests.get(f"{webs[0]}/exports/public-key.pem", timeout=30)
+    assert published.status_code == 200
+    (topology.base / "lab-key.pem").write_bytes(published.content)
     check = subprocess.run(
-        [sys.executable, "-I", str(topology.base / "verify.py"), str(path)],
+        [
+            sys.executable,
+            "-I",
+            str(topology.base / "verify.py"),
+            str(path),
+            "--public-key",
+            str(topology.base / "lab-key.pem"),
+        ],  # fmt: skip
         cwd=topology.base,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert check.returncode == 0, check.stdout + check.stderr
+    assert check.stdout.startswith("OK: ")
 
     # Beat, on the database scheduler, sent its periodic tasks through Redis to the workers.
     done = re.compile(r"Task detection\.tasks\.feeds_poll_due\[[0-9a-f-]+\] succeeded")
