@@ -296,7 +296,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "CaseStateEnum": "cases.models.State",
-        "CaseSeverityEnum": "cases.models.Severity",
+        "SeverityEnum": "cases.models.Severity",
         "TaskStatusEnum": "cases.models.TaskStatus",
         "TaskTemplateEnum": "cases.case_tasks.TEMPLATE_CHOICES",
         "AttributeTypeEnum": "detection.schema.ATTRIBUTE_TYPE_VALUES",

@@ -132,6 +132,7 @@ def case_detail(request, number: str):
         "evidence_count": case.evidence_items.count() + case.evidence_links.count(),
         "comment_form": CommentForm(),
         "duplicate_of": case_reference_visible(request.user, case.duplicate_of),
+        "follow_up_of": case_reference_visible(request.user, case.follow_up_of),
         "workers": _workers(),
         **lifecycle_context(case, request.user),
         **(TAB_CONTEXT[tab](request, case) if tab in TAB_CONTEXT else {}),
