@@ -4,11 +4,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core import views as core_views
-from core.health import healthz
 
 urlpatterns = [
     path("", core_views.home, name="dashboard"),
-    path("healthz", healthz, name="healthz"),
     path("login/", core_views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -18,8 +18,9 @@ def integrity_sweep_task() -> int:
 
 @shared_task
 def work_recover_task() -> dict[str, list[int]]:
-    """Scheduled by beat: publish again the exports and cluster recomputes nobody is running
-    (core/recovery.py)."""
+    """Publish again the exports and cluster recomputes nobody is running (core/recovery.py).
+    Beat runs the sweep in its own process (core/beat.py); this task is for running it by hand
+    on a worker."""
     from .recovery import work_recover
 
     return work_recover()

@@ -36,8 +36,8 @@ INTERVAL = 2.0
 
 
 class PoolWatchdog:
-    def __init__(self, *, concurrency: int, stall_seconds: float, exit_seconds: float) -> None:
-        self.concurrency = concurrency
+    def __init__(self, *, pool, stall_seconds: float, exit_seconds: float) -> None:
+        self.pool = pool  # the worker's pool: how many tasks it runs at once
         self.stall_seconds = stall_seconds
         self.exit_seconds = exit_seconds
         self.heartbeat = heartbeat_path("worker")
@@ -51,14 +51,17 @@ class PoolWatchdog:
             for request in list(state.reserved_requests)
             if request not in active and request.eta is None
         }
-        if len(active) >= self.concurrency:
+        if len(active) >= self.pool.num_processes:
             waiting = set()  # every slot busy: waiting is normal
         self.waiting_since = {rid: self.waiting_since.get(rid, now) for rid in waiting}
         return max((now - since for since in self.waiting_since.values()), default=0.0)
 
     def run(self) -> None:
         while True:
-            waited = self.oldest_wait(time.monotonic())
+            try:
+                waited = self.oldest_wait(time.monotonic())
+            except RuntimeError:  # the main thread changed the request sets meanwhile
+                waited = 0.0
             if not self.stall_seconds or waited < self.stall_seconds:
                 heartbeat_touch(self.heartbeat)
                 time.sleep(INTERVAL)
@@ -80,7 +83,7 @@ def watchdog_start(consumer) -> threading.Thread:
     """Called on `worker_ready` in the worker's main process (config/celery.py). A stall limit
     of 0 keeps the heartbeat and turns the stall check off."""
     watchdog = PoolWatchdog(
-        concurrency=consumer.controller.concurrency,
+        pool=consumer.pool,
         stall_seconds=max(0, env_int("QUARRY_WORKER_STALL_SECONDS", 30)),
         exit_seconds=env_int("QUARRY_WORKER_STALL_EXIT_SECONDS", 20),
     )

@@ -64,7 +64,6 @@ STAFF_NEED_TO_KNOW = "login login login login login login 200 login login 302"
 
 MATRIX: dict[str, tuple[str, str]] = {
     "": (SIGNED_IN, WRONG_METHOD),
-    "healthz": (PUBLIC, ANYONE_WRONG_METHOD),
     "login/": (SIGNED_OUT_ONLY, SIGNED_OUT_ONLY),
     "logout/": (ANYONE_WRONG_METHOD, "login login login login login login login login login login"),
     "password/": (SIGNED_IN, SIGNED_IN),
