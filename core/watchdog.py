@@ -12,8 +12,9 @@ event loop; their pool gives each child its own pipes and recovers by itself.
 
 The symptom is generic, so the watchdog checks for it rather than for the cause: a task message
 received (not an ETA task) and not started for QUARRY_WORKER_STALL_SECONDS while the pool has a
-free slot. Then it stops the worker the way SIGTERM does (warm shutdown gives unacknowledged
-messages back to the broker), and if the worker is still alive QUARRY_WORKER_STALL_EXIT_SECONDS
+free slot. Then it lets go of the dead child's read lock (the warm shutdown would wait for it
+forever) and stops the worker the way SIGTERM does: the warm shutdown gives unacknowledged
+messages back to the broker. If the worker is still alive QUARRY_WORKER_STALL_EXIT_SECONDS
 later it exits at once (code 75). While the pool is healthy it touches the worker's heartbeat
 file (core/heartbeat.py) every few seconds, for supervisors that check it."""
 
@@ -56,11 +57,27 @@ class PoolWatchdog:
         self.waiting_since = {rid: self.waiting_since.get(rid, now) for rid in waiting}
         return max((now - since for since in self.waiting_since.values()), default=0.0)
 
+    def shared_lock_free(self) -> None:
+        """Let go of the threaded pool's shared read lock if someone holds it: by now its
+        holder is dead (a live one would have read the waiting jobs). Without this the warm
+        shutdown waits for that lock forever, and never gives the messages back."""
+        inqueue = getattr(getattr(self.pool, "_pool", None), "_inqueue", None)
+        lock = getattr(inqueue, "_rlock", None)  # None: the event-loop pool, one pipe per child
+        if lock is None:
+            return
+        if lock.acquire(False):  # free: the pool is stuck some other way
+            lock.release()
+            return
+        log.error("watchdog: the pool's read lock is held by a dead process; releasing it")
+        lock.release()
+
     def run(self) -> None:
         while True:
             try:
                 waited = self.oldest_wait(time.monotonic())
-            except RuntimeError:  # the main thread changed the request sets meanwhile
+            except (RuntimeError, AttributeError):
+                # The main thread changed the request sets meanwhile, or the pool is gone
+                # (shutting down): no verdict this time.
                 waited = 0.0
             if not self.stall_seconds or waited < self.stall_seconds:
                 heartbeat_touch(self.heartbeat)
@@ -72,6 +89,7 @@ class PoolWatchdog:
                 len(self.waiting_since),
                 waited,
             )
+            self.shared_lock_free()
             os.kill(os.getpid(), signal.SIGTERM)
             time.sleep(self.exit_seconds)
             log.error("watchdog: the worker did not stop within %ss; exiting", self.exit_seconds)
