@@ -70,10 +70,10 @@ class DevRun:
         try:
             return self.process.wait(timeout=40)
         except subprocess.TimeoutExpired:
+            started = psutil.Process(self.process.pid).children(recursive=True)
             os.killpg(self.process.pid, signal.SIGKILL)
-            for child in psutil.Process().children(recursive=True):
-                if child.pid != self.process.pid:
-                    child.kill()
+            for child in started:  # the services lead process groups of their own
+                child.kill()
             raise
 
 
