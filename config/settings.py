@@ -42,8 +42,15 @@ INSTALLED_APPS = [
     "accounts",
     "detection",
     "evidence",
+    "routing",
     "exports",
+    "web",
+    "ops",
 ]
+# Demo data, the reference detector and the seed commands: `make run`, `make test` and
+# `make bench` set QUARRY_DEVDATA; a deployment never does (and its image does not carry them).
+if env_bool("QUARRY_DEVDATA", False):
+    INSTALLED_APPS.append("devdata")
 
 MIDDLEWARE = [
     "core.health.HealthzMiddleware",  # first: before the host check and the https redirect
@@ -203,8 +210,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
-# django-celery-beat's DatabaseScheduler, which also runs the recovery sweep (core/beat.py).
-CELERY_BEAT_SCHEDULER = "core.beat:RecoveringScheduler"
+# django-celery-beat's DatabaseScheduler, which also runs the recovery sweep (ops/beat.py).
+CELERY_BEAT_SCHEDULER = "ops.beat:RecoveringScheduler"
 CELERY_TIMEZONE = "UTC"
 
 REST_FRAMEWORK = {
@@ -213,9 +220,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": [
-        "core.throttles.UserRateThrottle",
-        "core.throttles.DetectorRateThrottle",
-        "core.throttles.AnonRateThrottle",
+        "detection.throttles.UserRateThrottle",
+        "detection.throttles.DetectorRateThrottle",
+        "detection.throttles.AnonRateThrottle",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
@@ -285,6 +292,10 @@ QUARRY_SIGNIN_WINDOW_SECONDS = env_int("QUARRY_SIGNIN_WINDOW_SECONDS", 15 * 60)
 QUARRY_DB_RETRY_AFTER_SECONDS = env_int("QUARRY_DB_RETRY_AFTER_SECONDS", 5)
 CELERY_BEAT_SCHEDULE = {
     "detection-feeds-poll-due": {"task": "detection.tasks.feeds_poll_due", "schedule": 5.0},
+    "detection-signal-counts-compact": {
+        "task": "detection.tasks.signal_counts_compact",
+        "schedule": 300.0,
+    },
     "detection-signals-route-pending": {
         "task": "detection.tasks.signals_route_pending",
         "schedule": 30.0,
@@ -305,7 +316,7 @@ QUARRY_FEED_POLL_BUDGET_SECONDS = env_int("QUARRY_FEED_POLL_BUDGET_SECONDS", 50)
 # A feed claimed for a poll is not claimed again for this long: keep it above the budget plus
 # one request's timeout. A poll killed with its worker holds the feed until the lease runs out.
 QUARRY_FEED_LEASE_SECONDS = env_int("QUARRY_FEED_LEASE_SECONDS", 120)
-# Beat runs the recovery sweep this often, in its own process (core/beat.py).
+# Beat runs the recovery sweep this often, in its own process (ops/beat.py).
 QUARRY_RECOVERY_SWEEP_SECONDS = env_int("QUARRY_RECOVERY_SWEEP_SECONDS", 60)
 # Exports and cluster recomputes still queued this long are published again by the sweep.
 QUARRY_RECOVERY_GRACE_SECONDS = env_int("QUARRY_RECOVERY_GRACE_SECONDS", 300)

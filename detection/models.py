@@ -1,5 +1,8 @@
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+
+from cases.models import Severity
 
 
 class SignalKind(models.TextChoices):
@@ -85,6 +88,13 @@ class Signal(models.Model):
         db_index=False,
     )
     routed_at = models.DateTimeField(null=True, blank=True)
+    # Why routing set this signal aside (routed_at set, no case): a row it could not route,
+    # kept out of the way of every other signal. Empty for signals routed normally.
+    routing_error = models.TextField(blank=True, db_default="")
+    # The external ids of the accounts the detector named, sorted, as it sent them: what
+    # verify_integrity checks the signal's account links against. NULL for signals stored
+    # before this was recorded.
+    account_external_ids = ArrayField(models.TextField(), null=True, blank=True)
     accounts = models.ManyToManyField(
         "accounts.Account", through="SignalAccount", related_name="signals"
     )
@@ -101,7 +111,7 @@ class Signal(models.Model):
                 condition=Q(kind__in=SignalKind.values), name="signal_kind_valid"
             ),
             models.CheckConstraint(
-                condition=Q(severity__in=["low", "medium", "high", "critical"]),
+                condition=Q(severity__in=Severity.values),
                 name="signal_severity_valid",
             ),
         ]
@@ -117,6 +127,10 @@ class Signal(models.Model):
             # The routing sweep looks for signals nobody routed yet; few at any time.
             models.Index(
                 fields=["received_at"], name="signal_unrouted", condition=Q(routed_at__isnull=True)
+            ),
+            # Signals routing set aside: few, counted on the dashboard.
+            models.Index(
+                fields=["received_at"], name="signal_set_aside", condition=~Q(routing_error="")
             ),
         ]
 
@@ -190,7 +204,7 @@ class RejectedSignal(models.Model):
 class RoutingSettings(models.Model):
     """Admin-set routing thresholds; a single row (id 1), made on first read."""
 
-    strong_min_severity = models.CharField(max_length=10, default="high")
+    strong_min_severity = models.CharField(max_length=10, default=Severity.HIGH)
     strong_min_confidence = models.PositiveSmallIntegerField(default=80)
     weak_case_score = models.FloatField(default=12.0)
 
@@ -200,7 +214,7 @@ class RoutingSettings(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(id=1), name="routing_settings_singleton"),
             models.CheckConstraint(
-                condition=Q(strong_min_severity__in=["low", "medium", "high", "critical"]),
+                condition=Q(strong_min_severity__in=Severity.values),
                 name="routing_strong_severity_valid",
             ),
             models.CheckConstraint(
@@ -219,3 +233,20 @@ class RoutingSettings(models.Model):
     def current(cls) -> "RoutingSettings":
         obj, _ = cls.objects.get_or_create(id=1)
         return obj
+
+
+class SignalCount(models.Model):
+    """Signal counts per hour observed, detector and kind, for the dashboard: its cost must not
+    grow with the signal table. Kept by statement triggers on detection_signal (migration
+    detection 0008), whatever path a signal came by (ingestion, feeds, seeding, a restore):
+    each INSERT adds a row of counts, each DELETE a row of negative counts; a signal's hour,
+    detector and kind never change afterwards. Rows are deltas, not totals, so that two batches
+    never wait for each other on one counter row; `signal_counts_compact` (beat) folds them."""
+
+    hour = models.DateTimeField()
+    detector_id = models.BigIntegerField()
+    kind = models.CharField(max_length=30)
+    n = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["hour"], name="signal_count_hour")]

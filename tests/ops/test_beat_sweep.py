@@ -1,4 +1,4 @@
-"""The recovery sweep runs in beat's own process (core/beat.py), so it needs no worker: with
+"""The recovery sweep runs in beat's own process (ops/beat.py), so it needs no worker: with
 none running, beat publishes again an export whose message was lost, removes an orphaned
 upload temp file, and keeps its heartbeat fresh; a stopped beat's heartbeat goes stale."""
 

@@ -1,0 +1,94 @@
+"""The reads behind the dashboard. Case figures count only the cases this user may see."""
+
+from datetime import timedelta
+
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import CaseAccount, Cluster
+from cases.models import OPEN_STATES, State
+from cases.selectors import cases_visible_to
+from detection.counts import signal_counts_by_day, signal_counts_by_detector
+from detection.models import Detector, Signal
+
+from .workspace import volume_chart
+
+SIGNAL_DAYS = 30
+LARGEST_CLUSTERS = 10
+
+
+def open_by_state(user) -> list[dict]:
+    counts = dict(
+        cases_visible_to(user)
+        .filter(state__in=OPEN_STATES)
+        .values_list("state")
+        .annotate(n=Count("id"))
+        .values_list("state", "n")
+    )
+    return [{"state": s, "label": State(s).label, "n": counts.get(s, 0)} for s in OPEN_STATES]
+
+
+def sla_breaches(user, limit: int = 20) -> dict:
+    now = timezone.now()
+    breached = cases_visible_to(user).filter(
+        Q(state=State.NEW, triage_due_at__lt=now) | Q(state__in=OPEN_STATES, resolve_due_at__lt=now)
+    )
+    return {
+        "total": breached.count(),
+        "cases": list(breached.select_related("assignee").order_by("resolve_due_at")[:limit]),
+    }
+
+
+def signals_per_day(days: int = SIGNAL_DAYS) -> dict:
+    """Signal volume by kind over the last days, across all detectors (counts only: nothing
+    of a restricted case's content shows), from the counts the database keeps: no scan of
+    the signals, however many there are."""
+    since = timezone.now() - timedelta(days=days)
+    return volume_chart(signal_counts_by_day(since=since))
+
+
+def detector_health() -> list[dict]:
+    """Each detector's state now, with its signal count of the last day (by hour started)."""
+    recent = signal_counts_by_detector(since=timezone.now() - timedelta(hours=24))
+    health = []
+    for d in Detector.objects.order_by("name"):
+        failing = d.last_error_at is not None and (
+            d.last_success_at is None or d.last_error_at > d.last_success_at
+        )
+        status = "disabled" if not d.enabled else ("failing" if failing else "ok")
+        health.append({"detector": d, "status": status, "last_day": recent.get(d.pk, 0)})
+    return health
+
+
+def routing_set_aside(limit: int = 5) -> dict:
+    """Signals routing could not route and set aside (routing/services.py): how many, and the
+    newest with their reasons, so that a bad row is seen, not silently skipped."""
+    aside = Signal.objects.exclude(routing_error="")
+    return {
+        "total": aside.count(),
+        "latest": list(
+            aside.select_related("detector")
+            .only("external_id", "received_at", "routing_error", "detector__name")
+            .order_by("-received_at")[:limit]
+        ),
+    }
+
+
+def largest_clusters(user, limit: int = LARGEST_CLUSTERS) -> list[Cluster]:
+    """The biggest live clusters, each with the number of open cases (visible to this user)
+    that link any of its accounts."""
+    visible_open = cases_visible_to(user).filter(state__in=OPEN_STATES).values("pk")
+    open_cases = (
+        CaseAccount.objects.filter(
+            case__in=visible_open, account__cluster_membership__cluster=OuterRef("pk")
+        )
+        .values("account__cluster_membership__cluster")
+        .annotate(n=Count("case_id", distinct=True))
+        .values("n")
+    )
+    return list(
+        Cluster.objects.filter(dissolved_at__isnull=True, size__gte=2)
+        .annotate(open_cases=Coalesce(Subquery(open_cases), 0))
+        .order_by("-size", "id")[:limit]
+    )

@@ -1,0 +1,208 @@
+"""The reads behind the case workspace: what each tab of a case page shows."""
+
+from django.core.cache import cache
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    Func,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import TruncDay
+from django.utils import timezone
+
+from cases import workflow
+from cases.audit import chain_verify
+from cases.models import Case, Resolution, State
+from core.roles import CONTRIBUTE_ROLES, LEAD, WORK_ROLES, user_roles
+from detection.models import Detector, SignalKind
+
+from .queue import Cursor
+
+TABS = ["overview", "timeline", "evidence", "accounts", "signals", "notes", "exports"]
+SIGNAL_PAGE = 50
+SIGNAL_CHART_CACHE_SECONDS = 3600
+SIGNAL_COLUMNS = [
+    "observed_at",
+    "kind",
+    "severity",
+    "confidence",
+    "summary",
+    "detector__name",
+    "case",
+]
+TIMELINE_LIMIT = 300
+
+# What each move asks for beyond a reason, so the form shows exactly that.
+GUARD_NOTES = {
+    State.ENFORCEMENT: "Needs at least one linked account.",
+    State.LEGAL_REVIEW: "Needs at least one evidence item.",
+    State.REFERRED: "Needs a finished export bundle of the case.",
+}
+
+
+def sla_clock(case: Case) -> dict | None:
+    """The clock that runs now: triage while new, resolution while open, none once closed."""
+    if case.state == State.CLOSED:
+        return None
+    label, due = (
+        ("Triage", case.triage_due_at)
+        if case.state == State.NEW
+        else ("Resolve", case.resolve_due_at)
+    )
+    return {"label": label, "due": due, "overdue": due < timezone.now()}
+
+
+def case_actions(case: Case, user) -> dict:
+    """Only what this user may do to this case in its state."""
+    roles = user_roles(user)
+    moves = []
+    for target in workflow.targets_from(case.state):
+        if roles & workflow.roles_for(case.state, target):
+            moves.append(
+                {
+                    "value": target,
+                    "label": State(target).label,
+                    "closing": target == State.CLOSED,
+                    "note": GUARD_NOTES.get(target, ""),
+                }
+            )
+    is_lead = LEAD in roles
+    return {
+        "moves": moves,
+        "resolutions": Resolution.choices,
+        "can_assign": is_lead,
+        "can_restrict": is_lead,
+        "can_add_members": is_lead,
+        "can_edit": case.is_open and bool(roles & WORK_ROLES),
+        "can_note": bool(roles & CONTRIBUTE_ROLES),
+        "can_upload": case.is_open and bool(roles & CONTRIBUTE_ROLES),
+    }
+
+
+def tab_overview(request, case: Case) -> dict:
+    return {
+        "recent_events": list(case.events.order_by("-seq")[:5]),
+        "members": list(case.memberships.select_related("user").order_by("user__username")),
+    }
+
+
+def tab_timeline(request, case: Case) -> dict:
+    kinds = sorted(set(case.events.values_list("kind", flat=True).distinct()))
+    kind = request.GET.get("kind", "")
+    events = case.events.order_by("-seq")
+    if kind:
+        events = events.filter(kind=kind)
+    return {
+        "events": list(events[:TIMELINE_LIMIT]),
+        "event_kinds": kinds,
+        "kind": kind,
+        "chain_break": chain_verify(case),
+        "timeline_limit": TIMELINE_LIMIT,
+    }
+
+
+def tab_evidence(request, case: Case) -> dict:
+    return {"evidence": list(case.evidence_items.select_related("uploaded_by"))}
+
+
+def tab_signals(request, case: Case) -> dict:
+    signals = case.signals.all()
+    kind = request.GET.get("kind", "")
+    if kind in SignalKind.values:
+        signals = signals.filter(kind=kind)
+    else:
+        kind = ""
+    detector = request.GET.get("detector", "")
+    if detector.isdigit():
+        signals = signals.filter(detector_id=int(detector))
+    else:
+        detector = ""
+    cursor = Cursor.decode(request.GET.get("after", ""))
+    page = signals
+    if cursor is not None:
+        page = page.filter(
+            Q(observed_at__lt=cursor.value) | Q(observed_at=cursor.value, pk__lt=cursor.pk),
+            observed_at__lte=cursor.value,  # the bound the (case, observed_at) index starts at
+        )
+    rows = list(
+        page.select_related("detector")
+        .only(*SIGNAL_COLUMNS)
+        .order_by("-observed_at", "-pk")[: SIGNAL_PAGE + 1]
+    )
+    next_cursor = (
+        Cursor(rows[SIGNAL_PAGE - 1].observed_at, rows[SIGNAL_PAGE - 1].pk).encode()
+        if len(rows) > SIGNAL_PAGE
+        else None
+    )
+    return {
+        "signals": rows[:SIGNAL_PAGE],
+        "signal_next": next_cursor,
+        "signal_paged": cursor is not None,
+        "signal_kind": kind,
+        "signal_detector": detector,
+        "signal_kinds": SignalKind.choices,
+        "signal_detectors": list(
+            Detector.objects.filter(Exists(case.signals.filter(detector=OuterRef("pk"))))
+            .order_by("name")
+            .values_list("pk", "name")
+        ),
+        "signal_chart": signal_chart(case, signals, kind=kind, detector=detector),
+    }
+
+
+def signal_chart(case: Case, signals: QuerySet, *, kind: str, detector: str) -> dict:
+    """The volume chart of a case's signals. Aggregating 10,000+ signals on every page view
+    would cost more than the rest of the page, and the chart only changes when signals arrive
+    or move: cached under a key that changes with their count and newest id."""
+    stamp = signals.aggregate(n=Count("id"), last=Max("id"))
+    key = f"case:{case.pk}:signal_chart:{kind}:{detector}:{stamp['n']}:{stamp['last']}"
+    chart = cache.get(key)
+    if chart is None:
+        chart = volume_chart(signal_volume(signals))
+        cache.set(key, chart, SIGNAL_CHART_CACHE_SECONDS)
+    return chart
+
+
+def signal_volume(signals: QuerySet) -> list[tuple[str, str, int]]:
+    """(day, kind, count) rows. The day comes back as text from the database: converting
+    thousands of timestamps in Python costs more than the query."""
+    day = Func(
+        TruncDay("observed_at"), Value("YYYY-MM-DD"), function="to_char", output_field=CharField()
+    )
+    return list(
+        signals.annotate(day=day)
+        .values_list("day", "kind")
+        .annotate(n=Count("id"))
+        .order_by("day", "kind")
+    )
+
+
+def volume_chart(rows: list[tuple[str, str, int]]) -> dict:
+    """(day, kind, n) rows as chart.js datasets, one per kind, plus totals for the table."""
+    labels = sorted({day for day, _, _ in rows})
+    index = {d: i for i, d in enumerate(labels)}
+    kinds = sorted({kind for _, kind, _ in rows})
+    series = {k: [0] * len(labels) for k in kinds}
+    for day, kind, n in rows:
+        series[kind][index[day]] = n
+    datasets = [{"label": SignalKind(k).label, "data": v} for k, v in series.items()]
+    totals = [{"kind": SignalKind(k).label, "total": sum(v)} for k, v in series.items()]
+    return {"labels": labels, "datasets": datasets, "totals": totals}
+
+
+def tab_notes(request, case: Case) -> dict:
+    return {"comments": list(case.comments.select_related("author"))}
+
+
+TAB_CONTEXT = {
+    "overview": tab_overview,
+    "timeline": tab_timeline,
+    "evidence": tab_evidence,
+    "signals": tab_signals,
+    "notes": tab_notes,
+}
