@@ -15,11 +15,12 @@ from django.conf import settings
 from django.db import connection
 
 from bench.common import signal_batch
+from core.locks import ROUTING_DRAIN
 from detection.ingestion import signal_ingest_batch
 from detection.models import Signal
 from detection.services import detector_create
-from detection.tasks import _DRAIN_LOCK, signals_route_pending
 from detection.validation import signal_validate
+from routing.tasks import signals_route_pending
 from tests.worker import wait_for
 
 from .devrun import devrun
@@ -49,7 +50,7 @@ def _router_backend() -> int | None:
         cursor.execute(
             "SELECT a.client_port FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
             "WHERE l.locktype = 'advisory' AND l.classid = %s AND l.objid = 0 AND l.granted",
-            [_DRAIN_LOCK],
+            [ROUTING_DRAIN],
         )
         row = cursor.fetchone()
     return row[0] if row else None
