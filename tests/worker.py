@@ -6,7 +6,6 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -14,6 +13,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
+
+from devdata.worker import celery_worker_argv
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,32 +39,16 @@ def start_worker(
     purge: bool = True,
 ) -> subprocess.Popen:
     """A worker with the solo pool, or with `prefork` a parent and `concurrency` child
-    processes that run the tasks, as in production. It leads its own process group, so `kill_worker` can take
-    down parent and child at once. `purge=False` keeps what earlier workers left queued."""
+    processes that run the tasks, as in production. It leads its own process group, so
+    `kill_worker` can take down parent and children at once. `purge=False` keeps what earlier
+    workers left queued."""
     from config.celery import app
 
     if purge:
         app.control.purge()  # tasks left by earlier tests point at rows that no longer exist
     env = {**os.environ, **service_env(), **(extra_env or {})}
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            *(
-                ["--pool", "prefork", "--concurrency", str(concurrency)]
-                if prefork
-                else ["--pool", "solo"]
-            ),
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel",
-            "WARNING",
-        ],
+        celery_worker_argv(pool="prefork" if prefork else "solo", concurrency=concurrency),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
