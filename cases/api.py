@@ -46,6 +46,12 @@ class TransitionInput(serializers.Serializer):
     resolution = serializers.ChoiceField(choices=Resolution.choices, required=False)
     closing_summary = serializers.CharField(required=False, allow_blank=True)
     duplicate_of = serializers.CharField(required=False, max_length=20)
+    legal_reviewers = serializers.ListField(
+        child=serializers.CharField(max_length=150),
+        required=False,
+        max_length=50,
+        help_text="Moving into legal review: usernames of legal reviewers to make members.",
+    )
 
 
 class CaseList(ListAPIView):
@@ -99,5 +105,6 @@ def case_transition_api(request, number: str):
         resolution=args.get("resolution", ""),
         closing_summary=args.get("closing_summary", ""),
         duplicate_of=duplicate_of,
+        legal_reviewers=args.get("legal_reviewers"),
     )
     return Response(CaseSerializer(case).data)

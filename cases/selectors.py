@@ -22,6 +22,8 @@ def case_get_for_user(user, number: str, *, for_update: bool = False) -> Case:
     if for_update:
         queryset = queryset.select_for_update()
     try:
-        return queryset.select_related("assignee", "duplicate_of").get(number=number)
+        return queryset.select_related("assignee", "duplicate_of", "follow_up_of").get(
+            number=number
+        )
     except Case.DoesNotExist:
         raise Http404("No such case.") from None

@@ -261,7 +261,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"CaseStateEnum": "cases.models.State"},
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStateEnum": "cases.models.State",
+        "CaseSeverityEnum": "cases.models.Severity",
+        "TaskStatusEnum": "cases.models.TaskStatus",
+        "TaskTemplateEnum": "cases.case_tasks.TEMPLATE_CHOICES",
+    },
 }
 
 # Who we are in exported bundles, and how long each SLA clock runs per severity.
@@ -320,3 +325,15 @@ QUARRY_FEED_LEASE_SECONDS = env_int("QUARRY_FEED_LEASE_SECONDS", 120)
 QUARRY_RECOVERY_SWEEP_SECONDS = env_int("QUARRY_RECOVERY_SWEEP_SECONDS", 60)
 # Exports and cluster recomputes still queued this long are published again by the sweep.
 QUARRY_RECOVERY_GRACE_SECONDS = env_int("QUARRY_RECOVERY_GRACE_SECONDS", 300)
+
+# The case lifecycle (issue 15). What routing does with a signal for a frozen case (from legal
+# review on, or under legal hold): "pending" holds it on the case for a person to accept or
+# reject; "follow_up" opens (or joins) a follow-up case linked to the frozen one.
+QUARRY_FROZEN_SIGNALS = env_str("QUARRY_FROZEN_SIGNALS", "pending")
+if QUARRY_FROZEN_SIGNALS not in ("pending", "follow_up"):
+    raise ImproperlyConfigured("QUARRY_FROZEN_SIGNALS is pending or follow_up")
+# Moving into legal review adds the legal reviewers the mover names as members; with this on,
+# every active user of the legal group when the mover names none.
+QUARRY_LEGAL_REVIEW_ADDS_LEGAL_GROUP = env_bool("QUARRY_LEGAL_REVIEW_ADDS_LEGAL_GROUP", False)
+# Legal review needs every task of the case done, or skipped with a reason.
+QUARRY_LEGAL_REVIEW_NEEDS_TASKS_DONE = env_bool("QUARRY_LEGAL_REVIEW_NEEDS_TASKS_DONE", True)

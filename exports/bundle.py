@@ -361,7 +361,7 @@ class BundleWriter:
             "detail",
         ]
         events = (
-            CustodyEvent.objects.filter(evidence__case=self.case)
+            CustodyEvent.objects.filter(evidence__in=[e.pk for e in self.evidence])
             .select_related("evidence")
             .order_by("evidence_id", "at", "pk")
         )
@@ -441,8 +441,26 @@ class BundleWriter:
             events_total=self.chain_seq,
             key_fingerprint=self.fingerprint,
             notes=notes,
+            custody=self._custody_by_item(),
         )
         return report_render(data)
+
+    def _custody_by_item(self) -> dict[int, list[dict]]:
+        p = self.pseud
+        custody: dict[int, list[dict]] = {}
+        events = CustodyEvent.objects.filter(evidence__in=[e.pk for e in self.evidence])
+        for e in events.order_by("evidence_id", "at", "pk").iterator(chunk_size=BATCH):
+            custody.setdefault(e.evidence_id, []).append(
+                {
+                    "at": format_at(e.at)[:19].replace("T", " "),
+                    "action": e.action,
+                    "actor": p.text(e.actor_label),
+                    "ip": e.ip,
+                    "hash_matched": e.hash_matched,
+                    "detail": p.text(e.detail),
+                }
+            )
+        return custody
 
     # -- tag files ----------------------------------------------------------------------------
 

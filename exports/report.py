@@ -23,6 +23,8 @@ class ReportInput:
     events_total: int
     key_fingerprint: str
     notes: list[str] = field(default_factory=list)
+    # evidence id -> its custody events (at, action, actor, ip, hash_matched, detail), oldest first
+    custody: dict[int, list[dict]] = field(default_factory=dict)
 
 
 def _latin1(text) -> str:
@@ -63,6 +65,37 @@ def _table(pdf: FPDF, header: list[str], rows: list[list], widths: tuple[int, ..
         for row in rows:
             table.row([_latin1(v) for v in row])
     pdf.set_font("Helvetica", size=9)
+
+
+def _custody(pdf: FPDF, data: ReportInput) -> None:
+    """One custody table per evidence item: who touched it, when, from where, and whether its
+    bytes still matched (data/custody.csv holds the same rows)."""
+    _heading(pdf, "Chain of custody")
+    for item in data.evidence:
+        _line(pdf, f"[{item['id']}] {item['original_name']}")
+        events = data.custody.get(item["id"], [])
+        rows = [
+            [
+                c["at"],
+                c["action"],
+                c["actor"],
+                c["ip"] or "-",
+                "-" if c["hash_matched"] is None else ("yes" if c["hash_matched"] else "NO"),
+                c["detail"] or "",
+            ]
+            for c in events
+        ]
+        if rows:
+            _table(
+                pdf,
+                ["When (UTC)", "Action", "By", "From", "Hash matched", "Detail"],
+                rows,
+                (34, 20, 30, 26, 20, 50),
+            )
+        else:
+            _line(pdf, "No custody events recorded.")
+    if not data.evidence:
+        _line(pdf, "The case holds no evidence files.")
 
 
 def report_render(data: ReportInput) -> bytes:
@@ -143,16 +176,18 @@ def report_render(data: ReportInput) -> bytes:
             e["content_type"],
             e["collected_at"],
             e["collected_by"],
+            e["source"] or "-",
             e["path"] or "not included",
         ]
         for e in data.evidence
     ]
     _table(
         pdf,
-        ["Id", "File", "Bytes", "Type", "Collected (UTC)", "By", "In bundle"],
+        ["Id", "File", "Bytes", "Type", "Collected (UTC)", "By", "Source", "In bundle"],
         rows,
-        (10, 36, 18, 24, 32, 20, 40),
+        (10, 32, 16, 20, 28, 22, 22, 30),
     )
+    _custody(pdf, data)
 
     pdf.add_page()
     _heading(pdf, "Hash certification")

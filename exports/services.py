@@ -23,6 +23,7 @@ from core.jobs import job_claim
 from core.locks import EXPORT_BUILD
 from core.roles import EXPORT_ROLES, user_roles
 from evidence.models import CustodyAction, Evidence
+from evidence.selectors import evidence_of_case
 from evidence.services import custody_record
 
 from .bag import HashingOutput
@@ -94,9 +95,7 @@ def export_request(
         field="export",
         closed=None,
     )
-    evidence_ids = list(
-        Evidence.objects.filter(case=locked).order_by("pk").values_list("pk", flat=True)
-    )
+    evidence_ids = list(evidence_of_case(locked).order_by("pk").values_list("pk", flat=True))
     export = Export.objects.create(
         case=locked,
         requested_by=user,

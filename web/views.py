@@ -21,6 +21,7 @@ from detection.models import Detector
 
 from . import dashboard
 from .forms import QueueFilterForm
+from .lifecycle_tabs import lifecycle_context
 from .queue import QUEUES, queue_cases, queue_page
 from .workspace import TAB_CONTEXT, TABS, case_actions, sla_clock
 
@@ -45,6 +46,7 @@ def home(request):
         "detectors": dashboard.detector_health(),
         "set_aside": dashboard.routing_set_aside(),
         "clusters": dashboard.largest_clusters(user),
+        "my_tasks": dashboard.my_tasks(user),
     }
     return render(request, "core/dashboard.html", context)
 
@@ -128,9 +130,10 @@ def case_detail(request, number: str):
         "actions": case_actions(case, request.user),
         "linked_accounts": case.case_accounts.count(),
         "signal_count": case.signals.count(),
-        "evidence_count": case.evidence_items.count(),
+        "evidence_count": case.evidence_items.count() + case.evidence_links.count(),
         "comment_form": CommentForm(),
         "workers": _workers(),
+        **lifecycle_context(case, request.user),
         **(TAB_CONTEXT[tab](request, case) if tab in TAB_CONTEXT else {}),
     }
     template = "cases/detail.html#panel" if fragment else "cases/detail.html"

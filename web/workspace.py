@@ -21,9 +21,10 @@ from cases.models import Case, Resolution, State
 from core.roles import CONTRIBUTE_ROLES, LEAD, WORK_ROLES, user_roles
 from detection.models import Detector, SignalKind
 
+from .lifecycle_tabs import evidence_with_custody, pending_signals, tab_tasks
 from .queue import Cursor
 
-TABS = ["overview", "timeline", "evidence", "accounts", "signals", "notes", "exports"]
+TABS = ["overview", "tasks", "timeline", "evidence", "accounts", "signals", "notes", "exports"]
 SIGNAL_PAGE = 50
 SIGNAL_CHART_CACHE_SECONDS = 3600
 SIGNAL_COLUMNS = [
@@ -40,7 +41,7 @@ TIMELINE_LIMIT = 300
 # What each move asks for beyond a reason, so the form shows exactly that.
 GUARD_NOTES = {
     State.ENFORCEMENT: "Needs at least one linked account.",
-    State.LEGAL_REVIEW: "Needs at least one evidence item.",
+    State.LEGAL_REVIEW: "Needs at least one evidence item and every task done or skipped.",
     State.REFERRED: "Needs a finished export bundle of the case.",
 }
 
@@ -107,7 +108,7 @@ def tab_timeline(request, case: Case) -> dict:
 
 
 def tab_evidence(request, case: Case) -> dict:
-    return {"evidence": list(case.evidence_items.select_related("uploaded_by"))}
+    return {"evidence": evidence_with_custody(case)}
 
 
 def tab_signals(request, case: Case) -> dict:
@@ -152,6 +153,7 @@ def tab_signals(request, case: Case) -> dict:
             .values_list("pk", "name")
         ),
         "signal_chart": signal_chart(case, signals, kind=kind, detector=detector),
+        "pending": pending_signals(case),
     }
 
 
@@ -196,11 +198,12 @@ def volume_chart(rows: list[tuple[str, str, int]]) -> dict:
 
 
 def tab_notes(request, case: Case) -> dict:
-    return {"comments": list(case.comments.select_related("author"))}
+    return {"comments": list(case.comments.select_related("author").prefetch_related("versions"))}
 
 
 TAB_CONTEXT = {
     "overview": tab_overview,
+    "tasks": tab_tasks,
     "timeline": tab_timeline,
     "evidence": tab_evidence,
     "signals": tab_signals,
