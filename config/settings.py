@@ -56,6 +56,7 @@ if env_bool("QUARRY_DEVDATA", False):
     INSTALLED_APPS.append("devdata")
 
 MIDDLEWARE = [
+    "core.health.HealthzMiddleware",  # first: before the host check and the https redirect
     "django.middleware.security.SecurityMiddleware",
     "core.csp.ContentSecurityPolicyMiddleware",
     "core.unavailable.DatabaseUnavailableMiddleware",
@@ -197,6 +198,12 @@ EVIDENCE_UPLOAD_TMP = VAR_DIR / "tmp"  # same filesystem as var/evidence: stored
 EVIDENCE_UPLOAD_TMP.mkdir(parents=True, exist_ok=True)
 FILE_UPLOAD_TEMP_DIR = str(EVIDENCE_UPLOAD_TMP)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "core.uploads.LockedTemporaryFileUploadHandler",  # the sweep leaves a live upload alone
+]
+# Upload temp files not written for this long, and unlocked, were left by a dead process.
+QUARRY_UPLOAD_TMP_GRACE_SECONDS = env_int("QUARRY_UPLOAD_TMP_GRACE_SECONDS", 3600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 64 * 1024 * 1024)
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 5 * 1024**3)
 # A request from no signed-in user and no detector declaring a longer body is refused (413)
@@ -229,7 +236,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's DatabaseScheduler, which also runs the recovery sweep (ops/beat.py).
+CELERY_BEAT_SCHEDULER = "ops.beat:RecoveringScheduler"
 CELERY_TIMEZONE = "UTC"
 
 REST_FRAMEWORK = {
@@ -375,11 +383,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "detection.tasks.signals_route_pending",
         "schedule": 30.0,
     },
-    # Publish again the exports and cluster recomputes whose message was lost (ops/recovery.py).
-    "core-work-recover": {
-        "task": "core.tasks.work_recover_task",
-        "schedule": float(env_int("QUARRY_RECOVERY_SWEEP_SECONDS", 60)),
-    },
     # Anchor the audit chains' heads outside the database (exports/checkpoints.py).
     "exports-audit-checkpoint": {
         "task": "exports.tasks.audit_checkpoint_task",
@@ -404,6 +407,8 @@ QUARRY_FEED_POLL_BUDGET_SECONDS = env_int("QUARRY_FEED_POLL_BUDGET_SECONDS", 50)
 # A feed claimed for a poll is not claimed again for this long: keep it above the budget plus
 # one request's timeout. A poll killed with its worker holds the feed until the lease runs out.
 QUARRY_FEED_LEASE_SECONDS = env_int("QUARRY_FEED_LEASE_SECONDS", 120)
+# Beat runs the recovery sweep this often, in its own process (ops/beat.py).
+QUARRY_RECOVERY_SWEEP_SECONDS = env_int("QUARRY_RECOVERY_SWEEP_SECONDS", 60)
 # Exports and cluster recomputes still queued this long are published again by the sweep.
 QUARRY_RECOVERY_GRACE_SECONDS = env_int("QUARRY_RECOVERY_GRACE_SECONDS", 300)
 
