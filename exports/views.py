@@ -35,7 +35,10 @@ def export_start(request, number: str):
         messages.error(request, exc.message)
     else:
         messages.success(request, f"Export {export.pk} queued; its progress shows below.")
-    return redirect("cases:detail", number=number)
+    # Where the progress shows: the exports tab, with focus on it (quarry.js).
+    response = redirect("cases:detail", number=number)
+    response["Location"] += "?tab=exports#case-exports"
+    return response
 
 
 @login_required

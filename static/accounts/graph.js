@@ -51,6 +51,82 @@
     return cy;
   }
 
+  const STATUS_TEXT = { active: "active", suspended: "suspended", banned: "banned" };
+  const ROLE_TEXT = { primary_suspect: "primary suspect", linked: "linked", payer: "payer",
+    proxy_reseller: "proxy/reseller" };
+
+  function cell(row, text, href) {
+    const td = document.createElement("td");
+    if (href) {
+      const a = document.createElement("a");
+      a.href = href;
+      a.textContent = text;
+      td.append(a);
+    } else {
+      td.textContent = text;
+    }
+    row.append(td);
+  }
+
+  function table(caption, headings, rows) {
+    const t = document.createElement("table");
+    const cap = document.createElement("caption");
+    cap.textContent = caption;
+    const head = document.createElement("tr");
+    headings.forEach((h) => {
+      const th = document.createElement("th");
+      th.scope = "col";
+      th.textContent = h;
+      head.append(th);
+    });
+    const thead = document.createElement("thead");
+    thead.append(head);
+    const tbody = document.createElement("tbody");
+    rows.forEach((r) => tbody.append(r));
+    t.append(cap, thead, tbody);
+    const wrap = document.createElement("div");
+    wrap.className = "table-wrap";
+    wrap.append(t);
+    return wrap;
+  }
+
+  // The same nodes and links as the drawing, as tables: the keyboard and screen-reader path
+  // to the graph, and a way to read it when the drawing is too dense.
+  function asTables(target, graph) {
+    const byId = new Map(graph.nodes.map((n) => [n.data.id, n.data]));
+    const neighbours = new Map();
+    graph.edges.forEach(({ data }) => {
+      [[data.source, data.target], [data.target, data.source]].forEach(([a, b]) => {
+        if (!neighbours.has(a)) neighbours.set(a, []);
+        if (byId.has(b)) neighbours.get(a).push(byId.get(b));
+      });
+    });
+    const holders = [], values = [];
+    graph.nodes.forEach(({ data }) => {
+      const row = document.createElement("tr");
+      const near = neighbours.get(data.id) || [];
+      if (data.kind === "account" || data.kind === "cluster") {
+        cell(row, data.label, data.href);
+        cell(row, STATUS_TEXT[data.status] || "");
+        cell(row, ROLE_TEXT[data.role] || "");
+        cell(row, near.map((v) => v.label.split("\n")[0]).join("; ") || "—");
+        holders.push(row);
+      } else {
+        cell(row, data.label.split("\n")[0]);
+        cell(row, data.kind === "hub" ? `hub: ${data.total.toLocaleString()} accounts in all` : `${data.strength} link`);
+        cell(row, (data.kind === "hub" ? data.here : near.length).toLocaleString());
+        values.push(row);
+      }
+    });
+    const aggregated = graph.mode === "aggregated";
+    target.replaceChildren(
+      table(aggregated ? "Clusters" : "Accounts",
+        [aggregated ? "Cluster · accounts here" : "Account", "Status", aggregated ? "Suspect inside" : "Role", "Shares"],
+        holders),
+      table("Shared values and hubs", ["Value", "Kind", "Accounts here"], values),
+    );
+  }
+
   function load() {
     const container = document.getElementById("graph");
     if (!container) return;
@@ -63,6 +139,8 @@
             ? `${graph.accounts.toLocaleString()} accounts, aggregated: ${graph.nodes.length} nodes (clusters and hubs). Click a cluster to open it.`
             : `${graph.accounts.toLocaleString()} accounts and the values they share.`;
         }
+        const tables = document.getElementById("graph-table");
+        if (tables) asTables(tables, graph);
         draw(container, graph);
       });
   }

@@ -101,6 +101,11 @@
             htmx.ajax("GET", "?tab=evidence", { target: "#panel", swap: "outerHTML" }).then(function () {
               var again = document.querySelector("[data-uploads]");
               if (again) again.replaceWith(list);
+              // The form that had focus is gone: continue at the results just reported.
+              focusable(list);
+              var stored = list.querySelectorAll("li.ok").length, failed = list.querySelectorAll("li.bad").length;
+              announce(stored + " file" + (stored === 1 ? "" : "s") + " uploaded" +
+                (failed ? ", " + failed + " failed" : ""), failed > 0);
             });
           }
         });
@@ -128,9 +133,76 @@
     bindUploader(root);
   }
 
+  // Screen readers read a live region when its text changes, not when it arrives with text:
+  // base.html renders both regions empty and everything spoken goes through here.
+  function announce(text, urgent) {
+    var region = document.getElementById(urgent ? "announce-alert" : "announce");
+    if (!region || !text) return;
+    region.textContent = "";
+    // Emptied first and refilled a moment later, so the same words twice are read twice.
+    setTimeout(function () { region.textContent = text; }, 80);
+  }
+
+  function announceMessages() {
+    var polite = [], urgent = [];
+    document.querySelectorAll("#messages li").forEach(function (li) {
+      (li.classList.contains("msg-error") ? urgent : polite).push(li.textContent.trim());
+    });
+    announce(polite.join(" "), false);
+    announce(urgent.join(" "), true);
+  }
+
+  function focusable(el) {
+    if (!el.matches("a[href], button, input, select, textarea, [tabindex]")) {
+      el.setAttribute("tabindex", "-1");
+    }
+    el.focus();
+  }
+
+  // A redirect to "…#case-exports" means "your work continues there": focus it, not just scroll.
+  function focusAddressTarget() {
+    if (!window.location.hash || window.location.hash === "#main") return;
+    var el = document.getElementById(decodeURIComponent(window.location.hash.slice(1)));
+    if (el) focusable(el);
+  }
+
+  var focusedBeforeSwap = "";
+  document.addEventListener("htmx:beforeSwap", function () {
+    var active = document.activeElement;
+    focusedBeforeSwap = active && active !== document.body ? (active.id || "?") : "";
+  });
+
+  document.addEventListener("htmx:afterSettle", function (e) {
+    var id = (e.detail.target && e.detail.target.id) || "";
+    var swapped = id ? document.getElementById(id) : null;
+    if (!swapped || e.detail.target.hasAttribute("hx-swap-oob")) return;
+    // The swap replaced the element that had focus: put focus back on its successor, or on
+    // the heading of what was swapped in, never leave it on <body>.
+    var active = document.activeElement;
+    if (focusedBeforeSwap && (!active || active === document.body)) {
+      var successor = focusedBeforeSwap !== "?" && document.getElementById(focusedBeforeSwap);
+      focusable(successor || swapped.querySelector("h1, h2, h3, [data-count]") || swapped);
+    }
+    focusedBeforeSwap = "";
+    if (id === "results") {
+      var count = swapped.querySelector("[data-count]");
+      if (count) announce(count.textContent.trim() + " found", false);
+    } else if (id === "panel") {
+      announce((swapped.getAttribute("aria-label") || "Section") + " shown", false);
+    } else if (id.indexOf("export-") === 0 && !swapped.hasAttribute("hx-trigger")) {
+      // The row stopped polling: the export finished, one way or the other.
+      var status = swapped.querySelector("[data-export-status]");
+      announce("Export " + id.slice(7) + " " + (status ? status.textContent.trim() : "finished"),
+        !!swapped.querySelector(".bad"));
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     enhance(document);
     if (window.htmx) htmx.onLoad(function (el) { enhance(el.parentNode || el); });
+    focusAddressTarget();
+    // After the page's own announcement (its title) has had time to be read.
+    setTimeout(announceMessages, 400);
   });
   // "Select all" boxes tick every row box of their table (no inline handlers: see the CSP).
   document.addEventListener("change", function (e) {
