@@ -88,4 +88,4 @@ def test_every_page_reflows_at_320_pixels(page, world, width):
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         if overflow > 0:
             wide.append((address, overflow))
-    assert wide == []
+    assert wide == [], wide
