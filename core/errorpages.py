@@ -4,7 +4,7 @@ Django calls these for any 403/404/500 raised outside DRF's own handling (an unk
 under /api/, a CSRF failure, a crash), so an API client never receives an HTML page.
 """
 
-from django.http import HttpResponseServerError, JsonResponse
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
@@ -30,8 +30,22 @@ def page_not_found(request, exception=None):
 
 @requires_csrf_token
 def permission_denied(request, exception=None):
+    return _answer(request, 403, "You do not have permission to perform this action.", "403.html")
+
+
+def domain_error_page(request, exc) -> HttpResponse:
+    """A page view's DomainError as a page with the site's navigation and the refusal's words."""
+    return render(
+        request, "error.html", {"status": exc.status, "message": exc.message}, status=exc.status
+    )
+
+
+def csrf_failure(request, reason: str = ""):
     return _answer(
-        request, 403, "You do not have permission to perform this action.", "403.html"
+        request,
+        403,
+        "The form had expired or came from elsewhere; reload it and try again.",
+        "403_csrf.html",
     )
 
 

@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from cases.selectors import case_get_for_user
+from core.errorpages import domain_error_page
 from core.errors import DomainError
 from evidence.views import client_ip
 
@@ -65,7 +66,7 @@ def export_download(request, number: str, pk: int):
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
     except DomainError as exc:
-        return HttpResponse(exc.message, status=exc.status, content_type="text/plain")
+        return domain_error_page(request, exc)
     return bundle_response(export)
 
 

@@ -98,7 +98,7 @@
           var tab = document.querySelector('.tabs a[data-tab="evidence"]');
           // Refresh the list (and the count) so the new items show with their links.
           if (window.htmx && tab) {
-            htmx.ajax("GET", "?tab=evidence", { target: "#panel", swap: "outerHTML" }).then(function () {
+            afterNextPanelSwap = function () {
               var again = document.querySelector("[data-uploads]");
               if (again) again.replaceWith(list);
               // The form that had focus is gone: continue at the results just reported.
@@ -106,7 +106,8 @@
               var stored = list.querySelectorAll("li.ok").length, failed = list.querySelectorAll("li.bad").length;
               announce(stored + " file" + (stored === 1 ? "" : "s") + " uploaded" +
                 (failed ? ", " + failed + " failed" : ""), failed > 0);
-            });
+            };
+            htmx.ajax("GET", "?tab=evidence", { target: "#panel", swap: "outerHTML" });
           }
         });
       }
@@ -135,12 +136,15 @@
 
   // Screen readers read a live region when its text changes, not when it arrives with text:
   // base.html renders both regions empty and everything spoken goes through here.
+  var pending = {};
   function announce(text, urgent) {
     var region = document.getElementById(urgent ? "announce-alert" : "announce");
     if (!region || !text) return;
     region.textContent = "";
-    // Emptied first and refilled a moment later, so the same words twice are read twice.
-    setTimeout(function () { region.textContent = text; }, 80);
+    // Emptied first and refilled a moment later, so the same words twice are read twice;
+    // the latest announcement replaces one still waiting.
+    clearTimeout(pending[region.id]);
+    pending[region.id] = setTimeout(function () { region.textContent = text; }, 80);
   }
 
   function announceMessages() {
@@ -167,15 +171,27 @@
   }
 
   var focusedBeforeSwap = "";
+  // What the next swap of #panel does instead of the default focus and announcement (the
+  // uploader's refresh continues at its own results).
+  var afterNextPanelSwap = null;
   document.addEventListener("htmx:beforeSwap", function () {
     var active = document.activeElement;
     focusedBeforeSwap = active && active !== document.body ? (active.id || "?") : "";
   });
 
   document.addEventListener("htmx:afterSettle", function (e) {
+    // Fired on every element a response put in place (out-of-band counters too), each time with
+    // the request's target: act once, on the element that replaced the target.
     var id = (e.detail.target && e.detail.target.id) || "";
-    var swapped = id ? document.getElementById(id) : null;
-    if (!swapped || e.detail.target.hasAttribute("hx-swap-oob")) return;
+    var swapped = e.target;
+    if (!id || swapped.id !== id || !document.body.contains(swapped)) return;
+    if (id === "panel" && afterNextPanelSwap) {
+      var instead = afterNextPanelSwap;
+      afterNextPanelSwap = null;
+      focusedBeforeSwap = "";
+      instead();
+      return;
+    }
     // The swap replaced the element that had focus: put focus back on its successor, or on
     // the heading of what was swapped in, never leave it on <body>.
     var active = document.activeElement;

@@ -1,13 +1,13 @@
 """The aggregated graph of a large case, drawn by the vendored cytoscape in headless chromium."""
 
 import os
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
 from accounts.clustering import cluster_recompute_all
+from tests.browser.walk import screenshot
 from tests.factories import UserFactory, make_case
 
 from .conftest import bulk_accounts
@@ -15,7 +15,6 @@ from .conftest import bulk_accounts
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM set-up beside Playwright's loop
 
-SCREENSHOT = Path(settings.BASE_DIR) / "docs" / "screenshots" / "case-graph.png"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -74,8 +73,7 @@ def test_a_large_case_shows_an_aggregated_graph_of_clusters_and_hubs(live_server
         page.wait_for_selector("#graph[data-ready='1']", timeout=15_000)
         summary = page.inner_text("#graph-summary")
         nodes = int(page.get_attribute("#graph", "data-nodes"))
-        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOT), full_page=True)
+        screenshot(page, "case-graph", full_page=True)
         browser.close()
     assert "1,200 accounts, aggregated" in summary
     assert nodes == 31  # 30 clusters and the one hub

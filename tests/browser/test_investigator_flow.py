@@ -1,7 +1,4 @@
-from pathlib import Path
-
 import pytest
-from django.conf import settings as django_settings
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -10,10 +7,9 @@ from detection.models import Signal
 from tests.factories import DetectorFactory, make_case
 
 from .conftest import sign_in
+from .walk import screenshot
 
 pytestmark = pytest.mark.browser
-
-SCREENSHOTS = Path(django_settings.BASE_DIR) / "docs" / "screenshots"
 
 
 @pytest.fixture
@@ -55,8 +51,7 @@ def test_an_investigator_works_a_case_end_to_end(page, cases, alice, tmp_path):
     sign_in(page, "alice")
     assert page.locator("h1").inner_text() == "Dashboard"
     page.wait_for_selector("canvas[data-chart][data-drawn]")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
+    screenshot(page, "dashboard", full_page=True)
 
     # Filter the queue in place: the table changes and the URL follows.
     page.click("nav[aria-label=Main] >> text=Cases")
@@ -67,7 +62,7 @@ def test_an_investigator_works_a_case_end_to_end(page, cases, alice, tmp_path):
     # Locator waits, not wait_for_function: the CSP refuses the string evaluation it relies on.
     expect(page.locator("#results tbody tr")).to_have_count(1)
     assert target.number in rows.first.inner_text()
-    page.screenshot(path=str(SCREENSHOTS / "queue.png"), full_page=True)
+    screenshot(page, "queue", full_page=True)
 
     # Open the case.
     page.click(f"text={target.number}")
@@ -108,7 +103,7 @@ def test_an_investigator_works_a_case_end_to_end(page, cases, alice, tmp_path):
 
     page.click("a[data-tab=signals]")
     page.wait_for_selector("canvas[data-chart][data-drawn]")
-    page.screenshot(path=str(SCREENSHOTS / "case.png"))
+    screenshot(page, "case")
 
 
 @pytest.mark.parametrize("width", [1280, 390])

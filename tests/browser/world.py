@@ -28,7 +28,10 @@ def furnish(*, alice, lena, larry) -> dict:
         account = AccountFactory(platform_status=status)
         accounts.append(account)
         CaseAccount.objects.create(
-            case=case, account=account, added_by=lena, role="primary_suspect" if i == 0 else "linked"
+            case=case,
+            account=account,
+            added_by=lena,
+            role="primary_suspect" if i == 0 else "linked",
         )
         ClusterMember.objects.create(account=account, cluster=cluster, since=now)
         AccountAttribute.objects.create(account=account, type="payment_fingerprint", value="pf_1")
@@ -52,7 +55,9 @@ def furnish(*, alice, lena, larry) -> dict:
     restricted = make_case(created_by=lena, title="Weight exfiltration attempt", restricted=True)
     for member in (alice, lena, larry):
         CaseMember.objects.get_or_create(case=restricted, user=member)
-    closed = force_state(make_case(created_by=lena, title="Benign load test", severity="low"), "closed")
+    closed = force_state(
+        make_case(created_by=lena, title="Benign load test", severity="low"), "closed"
+    )
     in_review = make_case(created_by=lena, title="Resold keys awaiting review", severity="critical")
     force_state(in_review, "legal_review")
     return {
