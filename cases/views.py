@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from core.errors import DomainError
 from core.roles import INVESTIGATOR, LEAD
@@ -68,8 +69,11 @@ def _detectors() -> list[tuple[int, str]]:
     )
 
 
+# A page and its htmx fragment share one address; without Vary the browser's cache hands the
+# fragment back as the page on Back.
 @login_required
 @require_GET
+@vary_on_headers("HX-Request")
 def queue(request):
     form = QueueFilterForm(
         request.GET or None,
@@ -105,6 +109,7 @@ def queue(request):
 
 @login_required
 @require_GET
+@vary_on_headers("HX-Request")
 def case_detail(request, number: str):
     case = case_get_for_user(request.user, number)
     tab = request.GET.get("tab", "overview")

@@ -89,3 +89,25 @@ def test_every_page_reflows_at_320_pixels(page, world, width):
         if overflow > 0:
             wide.append((address, overflow))
     assert wide == [], wide
+
+
+def test_back_and_forward_restore_the_filters_and_log_nothing(page, world):
+    watch = ConsoleWatch(page)
+    sign_in(page, "alice")
+    page.goto("/cases/")
+    page.fill("#id_q", "hydra")
+    expect(page.locator("#result-count")).to_have_text("1 case")
+    page.select_option("#id_severity", "high")
+    page.wait_for_url("**severity=high**")
+    page.goto(f"/cases/{world['case'].number}/graph/")
+    settle(page)
+    page.go_back()
+    expect(page.locator("#id_q")).to_have_value("hydra")
+    expect(page.locator("#id_severity")).to_have_value("high")
+    page.go_back()
+    expect(page.locator("#id_severity")).to_have_value("")
+    expect(page.locator("#id_q")).to_have_value("hydra")
+    page.go_forward()
+    expect(page.locator("#id_severity")).to_have_value("high")
+    settle(page)
+    assert watch.problems == []
