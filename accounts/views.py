@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from cases.selectors import case_get_for_user
+from core.dayseries import days_between
 from core.errors import DomainError
 from core.roles import ADMIN, ALL_ROLES, LEAD, user_roles
 
@@ -47,13 +48,14 @@ def cluster_detail(request, pk: int):
     _staff_only(request.user)
     cluster = get_object_or_404(Cluster, pk=pk)
     members = Paginator(selectors.cluster_members(cluster), 100).get_page(request.GET.get("page"))
-    volume = selectors.cluster_signal_volume(cluster)
+    per_day = {v["day"].isoformat(): v["signals"] for v in selectors.cluster_signal_volume(cluster)}
+    days = days_between(list(per_day))
     context = {
         "cluster": cluster,
         "members": members,
         "shared": selectors.cluster_shared_attributes(cluster),
-        "volume_labels": [v["day"].isoformat() for v in volume],
-        "volume_counts": [v["signals"] for v in volume],
+        "volume_labels": days,
+        "volume_counts": [per_day.get(day, 0) for day in days],
         "open_cases": selectors.cluster_open_cases(cluster, request.user),
     }
     return render(request, "accounts/cluster_detail.html", context)

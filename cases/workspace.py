@@ -15,6 +15,7 @@ from django.db.models import (
 from django.db.models.functions import TruncDay
 from django.utils import timezone
 
+from core.dayseries import days_between
 from core.roles import INVESTIGATOR, LEAD, LEGAL, user_roles
 from detection.models import Detector, SignalKind
 
@@ -182,15 +183,19 @@ def signal_volume(signals: QuerySet) -> list[tuple[str, str, int]]:
     )
 
 
-def volume_chart(rows: list[tuple[str, str, int]]) -> dict:
-    """(day, kind, n) rows as chart.js datasets, one per kind, plus totals for the table."""
-    labels = sorted({day for day, _, _ in rows})
+def volume_chart(rows: list[tuple[str, str, int]], *, start=None, end=None) -> dict:
+    """(day, kind, n) rows as chart.js datasets, one per kind in the vocabulary's order (the
+    kind names its colour in quarry.js, the same on every chart), over every day of the range
+    with empty days as zero, plus totals for the table."""
+    labels = days_between([day for day, _, _ in rows], start=start, end=end) if rows else []
     index = {d: i for i, d in enumerate(labels)}
-    kinds = sorted({kind for _, kind, _ in rows})
+    present = {kind for _, kind, _ in rows}
+    kinds = [k for k in SignalKind.values if k in present]
     series = {k: [0] * len(labels) for k in kinds}
     for day, kind, n in rows:
-        series[kind][index[day]] = n
-    datasets = [{"label": SignalKind(k).label, "data": v} for k, v in series.items()]
+        if day in index:
+            series[kind][index[day]] = n
+    datasets = [{"kind": k, "label": SignalKind(k).label, "data": v} for k, v in series.items()]
     totals = [{"kind": SignalKind(k).label, "total": sum(v)} for k, v in series.items()]
     return {"labels": labels, "datasets": datasets, "totals": totals}
 

@@ -49,7 +49,11 @@ def signals_per_day(days: int = SIGNAL_DAYS) -> dict:
     chart = cache.get(key)
     if chart is None:
         since = timezone.now() - timedelta(days=days)
-        chart = volume_chart(signal_volume(Signal.objects.filter(observed_at__gte=since)))
+        chart = volume_chart(
+            signal_volume(Signal.objects.filter(observed_at__gte=since)),
+            start=since.date(),
+            end=timezone.now().date(),
+        )
         cache.set(key, chart, CHART_CACHE_SECONDS)
     return chart
 

@@ -3,8 +3,13 @@
 (function () {
   "use strict";
 
-  var PALETTE = ["#1f5fbf", "#d9480f", "#2b8a3e", "#a4161a", "#7048e8", "#b08900",
-                 "#0b7285", "#c2255c", "#5c940d", "#495057"];
+  // One colour per signal kind, on every chart (the server sends each dataset's kind).
+  var KIND_COLOURS = {
+    volume_anomaly: "#1f5fbf", cot_elicitation: "#d9480f", capability_harvesting: "#2b8a3e",
+    coordinated_accounts: "#a4161a", shared_payment: "#b08900", shared_infrastructure: "#0b7285",
+    signup_burst: "#c2255c", release_pivot: "#5c940d", partner_indicator: "#7048e8",
+    other: "#495057"
+  };
 
   function drawCharts(root) {
     if (typeof Chart === "undefined") return;
@@ -18,8 +23,8 @@
         type: "bar",
         data: {
           labels: chart.labels,
-          datasets: chart.datasets.map(function (d, i) {
-            return { label: d.label, data: d.data, backgroundColor: PALETTE[i % PALETTE.length] };
+          datasets: chart.datasets.map(function (d) {
+            return { label: d.label, data: d.data, backgroundColor: KIND_COLOURS[d.kind] || "#495057" };
           })
         },
         options: {
