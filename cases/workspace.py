@@ -38,12 +38,23 @@ SIGNAL_COLUMNS = [
 ]
 TIMELINE_LIMIT = 300
 
-# What each move asks for beyond a reason, so the form shows exactly that.
-GUARD_NOTES = {
-    State.ENFORCEMENT: "Needs at least one linked account.",
-    State.LEGAL_REVIEW: "Needs at least one evidence item.",
-    State.REFERRED: "Needs a finished export bundle of the case.",
+# What a move's guard (services.case_transition) needs that this case lacks, checked only for
+# the moves on offer: a move that would be refused is shown as not yet possible, with why.
+GUARD_UNMET = {
+    State.ENFORCEMENT: (
+        lambda case: not case.case_accounts.exists(),
+        "Link at least one account first (Accounts tab).",
+    ),
+    State.LEGAL_REVIEW: (
+        lambda case: not case.evidence_items.exists(),
+        "Add at least one evidence item first (Evidence tab).",
+    ),
+    State.REFERRED: (
+        lambda case: not case.exports.filter(status="done").exists(),
+        "Build an export bundle of the case first (Exports tab).",
+    ),
 }
+STATE_ORDER = list(State.values)
 
 
 def sla_clock(case: Case) -> dict | None:
@@ -61,20 +72,29 @@ def sla_clock(case: Case) -> dict | None:
 def case_actions(case: Case, user) -> dict:
     """Only what this user may do to this case in its state."""
     roles = user_roles(user)
-    moves = []
+    moves, blocked = [], []
     for target in workflow.targets_from(case.state):
-        if roles & workflow.roles_for(case.state, target):
-            moves.append(
-                {
-                    "value": target,
-                    "label": State(target).label,
-                    "closing": target == State.CLOSED,
-                    "note": GUARD_NOTES.get(target, ""),
-                }
-            )
+        if not roles & workflow.roles_for(case.state, target):
+            continue
+        unmet, why = GUARD_UNMET.get(target, (None, ""))
+        if unmet is not None and unmet(case):
+            blocked.append({"label": State(target).label, "why": why})
+            continue
+        moves.append(
+            {"value": target, "label": State(target).label, "closing": target == State.CLOSED}
+        )
+    # Opened by default: the move forward (for legal in review, Referred), never closing.
+    forward = [
+        m
+        for m in moves
+        if not m["closing"] and STATE_ORDER.index(m["value"]) > STATE_ORDER.index(case.state)
+    ]
+    for m in moves:
+        m["open"] = bool(forward) and m is forward[-1]
     is_lead = LEAD in roles
     return {
         "moves": moves,
+        "blocked_moves": blocked,
         "resolutions": Resolution.choices,
         "can_assign": is_lead,
         "can_restrict": is_lead,
