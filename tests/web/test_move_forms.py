@@ -24,18 +24,17 @@ def test_enforcement_is_not_offered_without_a_linked_account(client, alice, case
     ]
 
 
-def test_enforcement_is_offered_once_an_account_is_linked_without_a_stale_hint(
-    client, alice, case
-):
+def test_enforcement_is_offered_once_an_account_is_linked_without_a_stale_hint(client, alice, case):
     force_state(case, "investigating")
     link_account(case, alice)
     client.force_login(alice)
     actions = _actions(client, case)
     assert [m["value"] for m in actions["moves"]] == ["enforcement"]
     assert actions["blocked_moves"] == []
-    assert "Link at least one account" not in client.get(
-        reverse("cases:detail", args=[case.number])
-    ).content.decode()
+    assert (
+        "Link at least one account"
+        not in client.get(reverse("cases:detail", args=[case.number])).content.decode()
+    )
 
 
 def test_legal_review_waits_for_evidence(client, alice, case):
@@ -55,7 +54,10 @@ def test_legal_opens_referred_by_default_once_a_bundle_exists(client, larry, cas
     assert not actions["moves"][0]["open"]
     finished_export(case, larry)
     moves = _actions(client, case)["moves"]
-    assert [(m["value"], m["open"]) for m in moves] == [("investigating", False), ("referred", True)]
+    assert [(m["value"], m["open"]) for m in moves] == [
+        ("investigating", False),
+        ("referred", True),
+    ]
 
 
 def test_a_refused_move_comes_back_with_its_reason(client, alice, case):
