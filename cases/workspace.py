@@ -105,9 +105,17 @@ def case_actions(case: Case, user) -> dict:
     }
 
 
+# Every view of a restricted case is an audit event; in "Latest activity" they are one line.
+VIEWED = "case.viewed"
+
+
 def tab_overview(request, case: Case) -> dict:
+    views = case.events.filter(kind=VIEWED).aggregate(
+        n=Count("id"), last=Max("at"), people=Count("actor_label", distinct=True)
+    )
     return {
-        "recent_events": list(case.events.order_by("-seq")[:5]),
+        "recent_events": list(case.events.exclude(kind=VIEWED).order_by("-seq")[:5]),
+        "views": views,
         "members": list(case.memberships.select_related("user").order_by("user__username")),
     }
 
