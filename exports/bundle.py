@@ -441,8 +441,25 @@ class BundleWriter:
             events_total=self.chain_seq,
             key_fingerprint=self.fingerprint,
             notes=notes,
+            custody=self._report_custody(),
         )
         return report_render(data)
+
+    def _report_custody(self) -> dict[int, list[dict]]:
+        custody: dict[int, list[dict]] = {}
+        events = CustodyEvent.objects.filter(
+            evidence_id__in=[item.pk for item in self.evidence]
+        ).order_by("evidence_id", "at", "pk")
+        for e in events.iterator(chunk_size=BATCH):
+            custody.setdefault(e.evidence_id, []).append(
+                {
+                    "at": _iso(e.at),
+                    "action": e.get_action_display(),
+                    "actor": self.pseud.text(e.actor_label),
+                    "hash_matched": e.hash_matched,
+                }
+            )
+        return custody
 
     # -- tag files ----------------------------------------------------------------------------
 

@@ -3,11 +3,19 @@ hash certification page (the hash list that self-authenticating electronic evide
 cf. US Federal Rule of Evidence 902(14)), with the export key's fingerprint."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from accounts.models import CaseAccountRole, Enforcement, PlatformStatus
+from cases.models import Resolution, Severity, State
+
 ACCOUNTS_IN_REPORT = 200
+CUSTODY_ROWS_PER_ITEM = 40
+# A report this long gets a table of contents after its title page.
+LONG_REPORT_ACCOUNTS = 40
+LONG_REPORT_EVIDENCE = 10
 
 
 @dataclass
@@ -23,6 +31,36 @@ class ReportInput:
     events_total: int
     key_fingerprint: str
     notes: list[str] = field(default_factory=list)
+    # evidence id -> its custody events (action, actor, at, hash_matched), oldest first
+    custody: dict[int, list[dict]] = field(default_factory=dict)
+
+
+def _label(choices, value) -> str:
+    """A stored value as people read it (legal_review -> Legal review)."""
+    if value in (None, ""):
+        return "-"
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value).replace("_", " ")
+
+
+def _when(value) -> str:
+    """An ISO timestamp as a court reader reads it: 2026-11-30 02:09 UTC."""
+    if not value:
+        return "-"
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return str(value)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _grouped(digest: str) -> list[str]:
+    """A hex digest in lines of 64 characters, in groups of eight: read aloud and compared
+    group by group. The exact values are in the bundle's manifests and JSON."""
+    lines = [digest[i : i + 64] for i in range(0, len(digest), 64)]
+    return [" ".join(line[i : i + 8] for i in range(0, len(line), 8)) for line in lines]
 
 
 def _latin1(text) -> str:
@@ -39,15 +77,32 @@ class _Report(FPDF):
 
     def footer(self):
         self.set_y(-12)
-        self.set_font("Helvetica", size=7)
-        self.cell(0, 5, _latin1(f"{self._footer_text}  -  page {self.page_no()}"), align="C")
+        self.set_font("Helvetica", size=8)
+        # {nb} becomes the page count when the document is closed.
+        self.cell(
+            0, 5, _latin1(f"{self._footer_text}  -  page {self.page_no()} of {{nb}}"), align="C"
+        )
 
 
 def _heading(pdf: FPDF, text: str) -> None:
     pdf.ln(3)
+    pdf.start_section(_latin1(text))
     pdf.set_font("Helvetica", "B", 12)
     pdf.cell(0, 7, _latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("Helvetica", size=9)
+
+
+def _contents(pdf: FPDF, outline) -> None:
+    pdf.set_x(pdf.l_margin)
+    pdf.set_font("Helvetica", "B", 12)
+    pdf.cell(0, 7, "Contents", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("Helvetica", size=10)
+    for section in outline:
+        link = pdf.add_link(page=section.page_number)
+        pdf.cell(150, 6, section.name, link=link)
+        pdf.cell(0, 6, f"page {section.page_number}", align="R", link=link)
+        pdf.ln(6)
+        pdf.set_x(pdf.l_margin)
 
 
 def _line(pdf: FPDF, text: str, *, mono: bool = False, size: int = 9) -> None:
@@ -57,12 +112,40 @@ def _line(pdf: FPDF, text: str, *, mono: bool = False, size: int = 9) -> None:
 
 
 def _table(pdf: FPDF, header: list[str], rows: list[list], widths: tuple[int, ...]) -> None:
-    pdf.set_font("Helvetica", size=7)
-    with pdf.table(col_widths=widths, text_align="LEFT", line_height=3.6) as table:
+    pdf.set_font("Helvetica", size=8)
+    with pdf.table(col_widths=widths, text_align="LEFT", line_height=4) as table:
         table.row([_latin1(h) for h in header])
         for row in rows:
             table.row([_latin1(v) for v in row])
     pdf.set_font("Helvetica", size=9)
+
+
+def _custody(pdf: FPDF, data: ReportInput) -> None:
+    if not data.custody:
+        return
+    _heading(pdf, "Chain of custody")
+    _line(pdf, "Each evidence item's custody log, oldest first (data/custody.csv holds it whole).")
+    for item in data.evidence:
+        events = data.custody.get(item["id"], [])
+        pdf.ln(1)
+        pdf.set_font("Helvetica", "B", 9)
+        pdf.multi_cell(0, 5, _latin1(f"[{item['id']}] {item['original_name']}"))
+        pdf.set_font("Helvetica", size=9)
+        rows = [
+            [
+                _when(e["at"]),
+                e["action"],
+                e["actor"],
+                {True: "yes", False: "NO"}.get(e["hash_matched"], "-"),
+            ]
+            for e in events[:CUSTODY_ROWS_PER_ITEM]
+        ]
+        if rows:
+            _table(pdf, ["When", "Action", "By", "Hash matched"], rows, (40, 30, 80, 30))
+        else:
+            _line(pdf, "No custody event recorded.")
+        if len(events) > CUSTODY_ROWS_PER_ITEM:
+            _line(pdf, f"The first {CUSTODY_ROWS_PER_ITEM} of {len(events)} events are shown.")
 
 
 def report_render(data: ReportInput) -> bytes:
@@ -75,21 +158,27 @@ def report_render(data: ReportInput) -> bytes:
     _line(
         pdf,
         f"Prepared by {data.organisation} with Quarry, export {export['id']}, "
-        f"generated {export['generated_at']} by {export['requested_by']}.",
+        f"generated {_when(export['generated_at'])} by {export['requested_by']}.",
     )
     for note in data.notes:
         _line(pdf, note)
+    long_report = (
+        data.accounts_total > LONG_REPORT_ACCOUNTS or len(data.evidence) > LONG_REPORT_EVIDENCE
+    )
+    if long_report:
+        pdf.ln(4)
+        pdf.insert_toc_placeholder(_contents, pages=1)
 
     _heading(pdf, "Case summary")
     facts = [
-        ("State", case["state"]),
-        ("Severity", case["severity"]),
-        ("Resolution", case["resolution"] or "-"),
+        ("State", _label(State, case["state"])),
+        ("Severity", _label(Severity, case["severity"])),
+        ("Resolution", _label(Resolution, case["resolution"])),
         ("Suspected actor", case["suspected_actor"] or "-"),
         ("Actor confidence", "-" if case["actor_confidence"] is None else case["actor_confidence"]),
         ("Assignee", case["assignee"] or "unassigned"),
         ("Legal hold", "yes" if case["legal_hold"] else "no"),
-        ("Opened", case["created_at"]),
+        ("Opened", _when(case["created_at"])),
         ("Tags", ", ".join(case["tags"]) or "-"),
         ("Linked accounts", data.accounts_total),
         ("Evidence items", len(data.evidence)),
@@ -102,9 +191,16 @@ def report_render(data: ReportInput) -> bytes:
 
     _heading(pdf, "State history")
     rows = [
-        [h["at"], h["from"] or "-", h["to"], h["actor"], h["reason"]] for h in data.state_history
+        [
+            h["at"],
+            _label(State, h["from"]),
+            _label(State, h["to"]),
+            h["actor"],
+            h["reason"] or "-",
+        ]
+        for h in data.state_history
     ]
-    _table(pdf, ["When (UTC)", "From", "To", "By", "Why"], rows, (36, 24, 24, 28, 68))
+    _table(pdf, ["When (UTC)", "From", "To", "By", "Why"], rows, (32, 26, 26, 28, 68))
 
     _heading(pdf, "Accounts")
     shown = data.accounts[:ACCOUNTS_IN_REPORT]
@@ -115,9 +211,9 @@ def report_render(data: ReportInput) -> bytes:
             a["email"],
             a["organisation"],
             a["country"],
-            a["platform_status"],
-            a["case_role"],
-            a["enforcement"],
+            _label(PlatformStatus, a["platform_status"]),
+            _label(CaseAccountRole, a["case_role"]),
+            _label(Enforcement, a["enforcement"]),
         ]
         for a in shown
     ]
@@ -125,7 +221,7 @@ def report_render(data: ReportInput) -> bytes:
         pdf,
         ["External id", "Name", "Email", "Organisation", "Ctry", "Status", "Role", "Enforcement"],
         rows,
-        (26, 26, 36, 26, 10, 16, 22, 18),
+        (26, 22, 34, 22, 10, 18, 26, 22),
     )
     if data.accounts_total > len(shown):
         _line(
@@ -143,23 +239,24 @@ def report_render(data: ReportInput) -> bytes:
             e["content_type"],
             e["collected_at"],
             e["collected_by"],
-            e["path"] or "not included",
+            "yes" if e["path"] else "no (hashes only)",
         ]
         for e in data.evidence
     ]
     _table(
         pdf,
-        ["Id", "File", "Bytes", "Type", "Collected (UTC)", "By", "In bundle"],
+        ["Id", "File", "Bytes", "Type", "Collected (UTC)", "By", "File in bundle"],
         rows,
-        (10, 36, 18, 24, 32, 20, 40),
+        (10, 44, 18, 26, 30, 24, 28),
     )
+    _custody(pdf, data)
 
     pdf.add_page()
     _heading(pdf, "Hash certification")
     _line(
         pdf,
-        f"I certify that the electronic records listed below as in this bundle were copied "
-        f"from the evidence store of {data.organisation} by an automated process of Quarry "
+        f"I certify that the electronic records listed below, included in this bundle, were "
+        f"copied from the evidence store of {data.organisation} by an automated process of Quarry "
         f"(export {export['id']} of case {case['number']}), that each file's SHA-256 and "
         "SHA-512 hash values were recomputed while it was copied and matched the values "
         "recorded when it was collected, and that the values below identify the files "
@@ -168,23 +265,28 @@ def report_render(data: ReportInput) -> bytes:
         "is offered in support of authentication by process of digital identification (cf. "
         "US Federal Rule of Evidence 902(14)).",
     )
+    _line(pdf, "Hash values are printed in groups of eight hexadecimal digits for reading.")
     for item in data.evidence:
-        pdf.ln(1)
+        pdf.ln(2)
+        _line(pdf, f"[{item['id']}] {item['original_name']} - {item['size']:,} bytes")
         _line(
             pdf,
-            f"[{item['id']}] {item['original_name']} - {item['size']} bytes"
-            + (f" - {item['path']}" if item["path"] else " - hashes only, file not included"),
+            f"In the bundle at: {item['path']}" if item["path"] else "Hashes only, not included.",
+            mono=bool(item["path"]),
+            size=8,
         )
-        # 6 pt Courier keeps a SHA-512 on one line of the page.
-        _line(pdf, f"SHA-256 {item['sha256']}", mono=True, size=6)
-        _line(pdf, f"SHA-512 {item['sha512']}", mono=True, size=6)
+        for label, digest in (("SHA-256", item["sha256"]), ("SHA-512", item["sha512"])):
+            for i, part in enumerate(_grouped(digest)):
+                _line(pdf, f"{label if i == 0 else '':8}{part}", mono=True, size=8)
     if not data.evidence:
         _line(pdf, "The case holds no evidence files.")
     pdf.ln(2)
     _line(pdf, "Audit trail head (SHA-256 chain over data/timeline.jsonl):")
-    _line(pdf, data.chain_head, mono=True, size=7)
+    for part in _grouped(data.chain_head):
+        _line(pdf, part, mono=True, size=8)
     _line(pdf, "Export signing key (Ed25519), SHA-256 fingerprint of the raw public key:")
-    _line(pdf, data.key_fingerprint, mono=True, size=7)
+    for part in _grouped(data.key_fingerprint):
+        _line(pdf, part, mono=True, size=8)
     _line(
         pdf,
         "The bundle's tagmanifest-sha512.txt is signed with this key (signature.ed25519); "
