@@ -107,6 +107,11 @@ def main() -> int:
                 str(reference_port),
                 "--rate",
                 "2",
+                # A few cases forming over the first minutes, beside the curated ones.
+                "--clusters",
+                "4",
+                "--cluster-every",
+                "300",
             ]
         )
     print(f"\nQuarry is running at http://127.0.0.1:{port}/  (Ctrl-C stops it)\n")
