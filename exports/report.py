@@ -129,7 +129,13 @@ def _custody(pdf: FPDF, data: ReportInput) -> None:
         events = data.custody.get(item["id"], [])
         pdf.ln(1)
         pdf.set_font("Helvetica", "B", 9)
-        pdf.multi_cell(0, 5, _latin1(f"[{item['id']}] {item['original_name']}"))
+        pdf.multi_cell(
+            0,
+            5,
+            _latin1(f"[{item['id']}] {item['original_name']}"),
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
         pdf.set_font("Helvetica", size=9)
         rows = [
             [

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from .axe import axe_violations
 from .conftest import sign_in
-from .walk import ConsoleWatch, settle
+from .walk import ConsoleWatch, screenshot, settle
 from .world import addresses
 
 pytestmark = pytest.mark.browser
@@ -21,8 +21,10 @@ def _audit(page, found: list[str]) -> None:
 
 def _walk_pages(page, world, found) -> None:
     for address in addresses(world):
-        page.goto(address)
+        response = page.goto(address)
         _audit(page, found)
+        if response.status == 404:
+            screenshot(page, "not-found")
 
 
 def _walk_swaps(page, world, found) -> None:

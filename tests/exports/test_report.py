@@ -122,3 +122,8 @@ def test_a_long_case_has_a_table_of_contents_and_a_short_one_not():
 def test_each_evidence_item_has_its_custody_table():
     text = _text(report_render(_input()))
     assert "Chain of custody" in text and "Exported" in text and "Collected" in text
+
+
+def test_an_item_without_custody_events_says_so():
+    text = _text(report_render(_input(evidence=3)))
+    assert text.count("No custody event recorded.") == 2

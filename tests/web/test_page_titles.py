@@ -33,3 +33,9 @@ def test_pages_name_an_icon_and_the_old_address_leads_to_it(signed_in):
     response = signed_in.get("/favicon.ico")
     assert response.status_code == 301
     assert response["Location"] == "/static/quarry/favicon.svg"
+
+
+def test_no_template_comment_leaks_into_a_page(signed_in):
+    """Django's {# #} comments are one line only; a longer one would render as text."""
+    body = signed_in.get("/").content.decode()
+    assert "{#" not in body and "#}" not in body
