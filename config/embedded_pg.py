@@ -78,9 +78,12 @@ def start() -> None:
     _create_database()
 
 
-def cluster_start(pgdata: Path, port: int, logfile: Path) -> None:
+def cluster_start(
+    pgdata: Path, port: int, logfile: Path, settings: dict[str, str] | None = None
+) -> None:
     """Initialise `pgdata` if it is new and start a server on it, listening on 127.0.0.1:port.
-    Also what the fault tests use for a server of their own that they may stop and start."""
+    Also what the fault tests use for a server of their own that they may stop and start;
+    `settings` adds server settings (-c name=value) for such a test."""
     pgdata.mkdir(parents=True, exist_ok=True)
     pgdata.chmod(0o700)
     _prepare_for_root(pgdata)
@@ -100,12 +103,14 @@ def cluster_start(pgdata: Path, port: int, logfile: Path) -> None:
             **_as_user(),
         )
     # Only loopback TCP, the socket inside the data dir; a few settings that suit a laptop and
-    # the benchmarks (COPY-heavy loads, big sorts during cluster recomputes).
+    # the benchmarks (COPY-heavy loads, big sorts during cluster recomputes). fsync and
+    # synchronous_commit keep their defaults (on): a 201, an upload or an audit event is
+    # acknowledged only once its commit is on disk (docs/durability.md).
     options = (
         f"-h 127.0.0.1 -p {port} -k {pgdata} -c max_connections=200 "
         "-c shared_buffers=256MB -c work_mem=32MB -c maintenance_work_mem=256MB "
-        "-c synchronous_commit=off -c max_wal_size=2GB"
-    )
+        "-c max_wal_size=2GB"
+    ) + "".join(f" -c {name}={value}" for name, value in (settings or {}).items())
     subprocess.run(
         [
             _bin("pg_ctl"),

@@ -281,6 +281,10 @@ QUARRY_SIGNIN_WINDOW_SECONDS = env_int("QUARRY_SIGNIN_WINDOW_SECONDS", 15 * 60)
 QUARRY_DB_RETRY_AFTER_SECONDS = env_int("QUARRY_DB_RETRY_AFTER_SECONDS", 5)
 CELERY_BEAT_SCHEDULE = {
     "detection-feeds-poll-due": {"task": "detection.tasks.feeds_poll_due", "schedule": 5.0},
+    "detection-signal-counts-compact": {
+        "task": "detection.tasks.signal_counts_compact",
+        "schedule": 300.0,
+    },
     "detection-signals-route-pending": {
         "task": "detection.tasks.signals_route_pending",
         "schedule": 30.0,

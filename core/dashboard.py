@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-from django.core.cache import cache
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -10,13 +9,12 @@ from django.utils import timezone
 from accounts.models import CaseAccount, Cluster
 from cases.models import OPEN_STATES, State
 from cases.selectors import cases_visible_to
-from cases.workspace import signal_volume, volume_chart
+from cases.workspace import volume_chart
+from detection.counts import signal_counts_by_day, signal_counts_by_detector
 from detection.models import Detector, Signal
 
 SIGNAL_DAYS = 30
 LARGEST_CLUSTERS = 10
-CHART_CACHE_SECONDS = 300
-DETECTOR_COUNTS_CACHE_SECONDS = 30
 
 
 def open_by_state(user) -> list[dict]:
@@ -43,41 +41,16 @@ def sla_breaches(user, limit: int = 20) -> dict:
 
 def signals_per_day(days: int = SIGNAL_DAYS) -> dict:
     """Signal volume by kind over the last days, across all detectors (counts only: nothing
-    of a restricted case's content shows). The same for everyone, so it is cached briefly:
-    with a million signals the aggregate takes a noticeable fraction of a second."""
-    key = f"dashboard:signals_per_day:{days}"
-    chart = cache.get(key)
-    if chart is None:
-        since = timezone.now() - timedelta(days=days)
-        chart = volume_chart(
-            signal_volume(Signal.objects.filter(observed_at__gte=since)),
-            start=since.date(),
-            end=timezone.now().date(),
-        )
-        cache.set(key, chart, CHART_CACHE_SECONDS)
-    return chart
-
-
-def _signals_last_day() -> dict[int, int]:
-    """Signals per detector over the last 24 hours: counts only, the same for everyone, and at
-    a million signals a day a third of a second to count, so cached for a short while."""
-    key = "dashboard:signals_last_day"
-    recent = cache.get(key)
-    if recent is None:
-        since = timezone.now() - timedelta(hours=24)
-        recent = dict(
-            Signal.objects.filter(observed_at__gte=since)
-            .values_list("detector_id")
-            .annotate(n=Count("id"))
-            .values_list("detector_id", "n")
-        )
-        cache.set(key, recent, DETECTOR_COUNTS_CACHE_SECONDS)
-    return recent
+    of a restricted case's content shows), from the counts the database keeps: no scan of
+    the signals, however many there are. Every day of the window is on the axis."""
+    now = timezone.now()
+    since = now - timedelta(days=days)
+    return volume_chart(signal_counts_by_day(since=since), start=since.date(), end=now.date())
 
 
 def detector_health() -> list[dict]:
-    """Each detector's state now, with its (briefly cached) signal count of the last day."""
-    recent = _signals_last_day()
+    """Each detector's state now, with its signal count of the last day (by hour started)."""
+    recent = signal_counts_by_detector(since=timezone.now() - timedelta(hours=24))
     health = []
     for d in Detector.objects.order_by("name"):
         failing = d.last_error_at is not None and (
@@ -86,6 +59,20 @@ def detector_health() -> list[dict]:
         status = "disabled" if not d.enabled else ("failing" if failing else "ok")
         health.append({"detector": d, "status": status, "last_day": recent.get(d.pk, 0)})
     return health
+
+
+def routing_set_aside(limit: int = 5) -> dict:
+    """Signals routing could not route and set aside (detection/routing.py): how many, and the
+    newest with their reasons, so that a bad row is seen, not silently skipped."""
+    aside = Signal.objects.exclude(routing_error="")
+    return {
+        "total": aside.count(),
+        "latest": list(
+            aside.select_related("detector")
+            .only("external_id", "received_at", "routing_error", "detector__name")
+            .order_by("-received_at")[:limit]
+        ),
+    }
 
 
 def largest_clusters(user, limit: int = LARGEST_CLUSTERS) -> list[Cluster]:

@@ -43,6 +43,7 @@ def home(request):
         "signal_chart": dashboard.signals_per_day(),
         "signal_days": dashboard.SIGNAL_DAYS,
         "detectors": dashboard.detector_health(),
+        "set_aside": dashboard.routing_set_aside(),
         "clusters": dashboard.largest_clusters(user),
     }
     return render(request, "core/dashboard.html", context)

@@ -18,8 +18,9 @@ Rows that may conflict are always written in sorted key order so that two batche
 same new signals or accounts wait for each other instead of deadlocking; rows copied straight in
 hang off a signal or an account this transaction created, which nobody else can name yet.
 
-The commit is synchronous (PostgreSQL's default): the 201 a detector receives means its signals
-are on disk, which is what lets a detector that got an answer forget the batch."""
+The commit is synchronous (PostgreSQL's default, which the embedded server keeps and a deployment
+must keep: docs/durability.md): the 201 a detector receives means its signals are on disk, which
+is what lets a detector that got an answer forget the batch."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ REJECTED = "rejected"
 _STAGE = """
 CREATE TEMP TABLE IF NOT EXISTS quarry_signal_in (
     external_id text, kind text, severity text, confidence int, observed_at timestamptz,
-    summary text, observables jsonb, payload jsonb
+    summary text, observables jsonb, payload jsonb, account_external_ids text[]
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS quarry_account_in (
     external_id text, name text, email text, organisation text, country text,
@@ -53,9 +54,9 @@ DELETE FROM quarry_signal_in; DELETE FROM quarry_account_in; DELETE FROM quarry_
 
 _SIGNALS_INSERT = """
 INSERT INTO detection_signal (detector_id, external_id, kind, severity, confidence,
-    observed_at, received_at, summary, observables, payload)
+    observed_at, received_at, summary, observables, payload, account_external_ids)
 SELECT %s, external_id, kind, severity, confidence, observed_at, now(), summary,
-    observables, payload
+    observables, payload, account_external_ids
 FROM quarry_signal_in ORDER BY external_id
 ON CONFLICT (detector_id, external_id) DO NOTHING
 RETURNING external_id, id
@@ -200,12 +201,12 @@ def signal_ingest_batch(*, detector: Detector, signals: list[SignalIn]) -> Inges
     unique = [signals[i] for i in first.values()]
     memory = known_accounts()
     with connection.cursor() as cursor:
-        epoch = memory.begin(cursor)
+        generation = memory.begin(cursor)
         cursor.execute(_STAGE)
         raw = cursor.cursor
         with raw.copy(
             "COPY quarry_signal_in (external_id, kind, severity, confidence, observed_at, "
-            "summary, observables, payload) FROM STDIN"
+            "summary, observables, payload, account_external_ids) FROM STDIN"
         ) as copy:
             for s in unique:
                 copy.write_row(
@@ -218,6 +219,8 @@ def signal_ingest_batch(*, detector: Detector, signals: list[SignalIn]) -> Inges
                         s.summary,
                         s.observables_json,
                         s.payload_json,
+                        # What the detector named, kept beside the links for verify_integrity.
+                        sorted({a.external_id for a in s.accounts}),
                     )
                 )
         cursor.execute(_SIGNALS_INSERT, [detector.pk])
@@ -237,7 +240,7 @@ def signal_ingest_batch(*, detector: Detector, signals: list[SignalIn]) -> Inges
                     for account_id in {ids[a.external_id] for a in s.accounts}:
                         copy.write_row((signal_id, account_id))
     if learned:
-        transaction.on_commit(lambda: memory.learn(epoch, learned))
+        transaction.on_commit(lambda: memory.learn(generation, learned))
     for external_id in created:
         statuses[first[external_id]] = CREATED
     return IngestResult(statuses, sorted(created.values()))

@@ -11,7 +11,16 @@ may have been deleted: a trigger (migration detection 0004) advances the sequenc
 `quarry_account_epoch` on every DELETE or TRUNCATE of those tables, under an exclusive advisory
 lock that every ingesting transaction holds in shared mode from before it reads the sequence
 until it commits. So a deletion waits for the batches in flight, and a batch that starts after
-it sees the new epoch and forgets everything."""
+it sees the new epoch and forgets everything.
+
+Ids can also go missing without a DELETE: a commit lost in a crash (an asynchronous commit, an
+asynchronous standby promoted, a restore from an older backup) takes the accounts it created
+with it, and the id sequence hands their ids out again to other accounts. The memory is
+therefore tied to what the database itself proves it is: its system identifier, the database's
+oid, and a token in the UNLOGGED table `quarry_database_generation` (migration detection 0007),
+which PostgreSQL empties in crash recovery and which no standby or physical backup carries.
+The first batch to find the table empty writes a new token; every process then sees a
+generation it does not know and starts from nothing."""
 
 import threading
 from collections.abc import Iterable
@@ -49,33 +58,60 @@ class Known:
         return [Attribute(*p.split("\0")) for p in self.packed.strip("\0").split("\0\0") if p]
 
 
+# The epoch of deletions and what makes this database this database (module docstring). A
+# sequence is read outside any snapshot: this sees every epoch advanced so far, including by a
+# deletion that committed while the transaction waited for the lock.
+_GENERATION = """
+SELECT e.last_value, g.token, (pg_control_system()).system_identifier, d.oid
+FROM quarry_account_epoch e
+CROSS JOIN pg_database d
+LEFT JOIN quarry_database_generation g ON g.id = 1
+WHERE d.datname = current_database()
+"""
+
+# After crash recovery the table is empty: the first transaction to look starts a generation.
+# ON CONFLICT: another batch got there first; its token is read back below.
+_GENERATION_START = """
+INSERT INTO quarry_database_generation (id) VALUES (1) ON CONFLICT (id) DO NOTHING
+"""
+
+Generation = tuple  # (epoch, token, system identifier, database oid)
+
+
+def database_generation(cursor) -> Generation:
+    cursor.execute(_GENERATION)
+    generation = cursor.fetchone()
+    if generation[1] is None:
+        cursor.execute(_GENERATION_START)
+        cursor.execute(_GENERATION)
+        generation = cursor.fetchone()
+    return tuple(generation)
+
+
 class KnownAccounts:
     def __init__(self, limit: int):
         self.limit = limit
-        self.epoch: int | None = None
+        self.generation: Generation | None = None
         self.accounts: dict[bytes, Known] = {}
         self.lock = threading.Lock()
 
-    def begin(self, cursor) -> int:
-        """Join the ingestion side of the lock, then check the epoch; returns it."""
+    def begin(self, cursor) -> Generation:
+        """Join the ingestion side of the lock, then check the generation; returns it."""
         cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", INGEST_LOCK)
-        # A sequence is read outside any snapshot: this sees every epoch advanced so far,
-        # including by a deletion that committed while this transaction waited for the lock.
-        cursor.execute("SELECT last_value FROM quarry_account_epoch")
-        (epoch,) = cursor.fetchone()
+        generation = database_generation(cursor)
         with self.lock:
-            if epoch != self.epoch:
+            if generation != self.generation:
                 self.accounts = {}
-                self.epoch = epoch
-        return epoch
+                self.generation = generation
+        return generation
 
     def get(self, external_id: str) -> Known | None:
         return self.accounts.get(external_id.encode())
 
-    def learn(self, epoch: int, stored: dict[str, tuple[int, list[Attribute]]]):
+    def learn(self, generation: Generation, stored: dict[str, tuple[int, list[Attribute]]]):
         """After a commit: these accounts exist with (at least) these attributes."""
         with self.lock:
-            if epoch != self.epoch:
+            if generation != self.generation:
                 return
             if len(self.accounts) + len(stored) > self.limit:
                 self.accounts = {}

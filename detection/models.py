@@ -1,3 +1,4 @@
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
@@ -85,6 +86,13 @@ class Signal(models.Model):
         db_index=False,
     )
     routed_at = models.DateTimeField(null=True, blank=True)
+    # Why routing set this signal aside (routed_at set, no case): a row it could not route,
+    # kept out of the way of every other signal. Empty for signals routed normally.
+    routing_error = models.TextField(blank=True, db_default="")
+    # The external ids of the accounts the detector named, sorted, as it sent them: what
+    # verify_integrity checks the signal's account links against. NULL for signals stored
+    # before this was recorded.
+    account_external_ids = ArrayField(models.TextField(), null=True, blank=True)
     accounts = models.ManyToManyField(
         "accounts.Account", through="SignalAccount", related_name="signals"
     )
@@ -117,6 +125,10 @@ class Signal(models.Model):
             # The routing sweep looks for signals nobody routed yet; few at any time.
             models.Index(
                 fields=["received_at"], name="signal_unrouted", condition=Q(routed_at__isnull=True)
+            ),
+            # Signals routing set aside: few, counted on the dashboard.
+            models.Index(
+                fields=["received_at"], name="signal_set_aside", condition=~Q(routing_error="")
             ),
         ]
 
@@ -219,3 +231,20 @@ class RoutingSettings(models.Model):
     def current(cls) -> "RoutingSettings":
         obj, _ = cls.objects.get_or_create(id=1)
         return obj
+
+
+class SignalCount(models.Model):
+    """Signal counts per hour observed, detector and kind, for the dashboard: its cost must not
+    grow with the signal table. Kept by statement triggers on detection_signal (migration
+    detection 0008), whatever path a signal came by (ingestion, feeds, seeding, a restore):
+    each INSERT adds a row of counts, each DELETE a row of negative counts; a signal's hour,
+    detector and kind never change afterwards. Rows are deltas, not totals, so that two batches
+    never wait for each other on one counter row; `signal_counts_compact` (beat) folds them."""
+
+    hour = models.DateTimeField()
+    detector_id = models.BigIntegerField()
+    kind = models.CharField(max_length=30)
+    n = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["hour"], name="signal_count_hour")]

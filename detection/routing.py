@@ -17,9 +17,10 @@ reads its accounts' clusters again and starts over if they moved; once it holds 
 cannot move, since a writer of clusters takes the same locks."""
 
 import json
+import logging
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from accounts.clustering import cluster_update_for_accounts, clusters_lock
@@ -29,6 +30,8 @@ from cases.models import SEVERITY_RANK, Case, CaseEvent
 from cases.services import case_create
 
 from .models import RoutingSettings, SignalKind
+
+logger = logging.getLogger(__name__)
 
 ROUTING_ACTOR = "routing"
 ATTEMPTS = 20  # runs whose clusters moved under them before routing gives up (the sweep retries)
@@ -67,6 +70,7 @@ class _Signal:
     confidence: int
     account_ids: list[int]
     unclustered: list[int] = field(default_factory=list)
+    dangling: list[int] = field(default_factory=list)  # linked ids with no account row
 
 
 def _load(signal_ids: list[int]) -> list[_Signal]:
@@ -79,14 +83,20 @@ def _load(signal_ids: list[int]) -> list[_Signal]:
         cursor.execute(
             "SELECT x.id, x.external_id, x.kind, x.severity, x.confidence, "
             "COALESCE(array_agg(x.account_id) FILTER (WHERE x.account_id IS NOT NULL), '{}'), "
-            "COALESCE(array_agg(x.account_id) FILTER (WHERE x.stale), '{}') FROM ("
+            "COALESCE(array_agg(x.account_id) FILTER (WHERE x.stale), '{}'), "
+            "COALESCE(array_agg(x.account_id) FILTER (WHERE x.dangling), '{}') FROM ("
             "  SELECT s.id, s.external_id, s.kind, s.severity, s.confidence, s.routed_at, "
             "  sa.account_id, sa.account_id IS NOT NULL AND ("
             "    NOT EXISTS (SELECT 1 FROM accounts_clustermember m "
             "                WHERE m.account_id = sa.account_id) "
             "    OR EXISTS (SELECT 1 FROM accounts_accountattribute a "
             "               WHERE a.account_id = sa.account_id "
-            "               AND a.first_seen_at >= s.received_at)) AS stale "
+            "               AND a.first_seen_at >= s.received_at)) AS stale, "
+            # Only a stale account can be missing: a clustered one has its member row, which
+            # goes with the account.
+            "  sa.account_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM accounts_clustermember m "
+            "    WHERE m.account_id = sa.account_id) AND NOT EXISTS (SELECT 1 FROM accounts_account "
+            "    a WHERE a.id = sa.account_id) AS dangling "
             "  FROM detection_signal s "
             "  LEFT JOIN detection_signalaccount sa ON sa.signal_id = s.id "
             "  WHERE s.id = ANY(%s)) AS x "
@@ -194,7 +204,7 @@ def _waiting_weak(groups: dict[int, frozenset[int]]) -> dict[int, list[_Signal]]
             "  JOIN accounts_clustermember m ON m.cluster_id = f.k "
             "  JOIN detection_signalaccount sa ON sa.account_id = m.account_id "
             "  JOIN detection_signal s ON s.id = sa.signal_id "
-            "  WHERE s.case_id IS NULL AND s.routed_at IS NOT NULL "
+            "  WHERE s.case_id IS NULL AND s.routed_at IS NOT NULL AND s.routing_error = '' "
             "  ORDER BY sa.signal_id, f.g) "
             "SELECT w.g, s.id, s.external_id, s.kind, s.severity, s.confidence, "
             "array_agg(sa.account_id ORDER BY sa.account_id) FROM w "
@@ -384,6 +394,23 @@ def _route_groups(
     return sum(len(m) for _, m in groups) + len(direct)
 
 
+def signals_set_aside(*, reasons: dict[int, str]) -> int:
+    """Mark these unrouted signals as routed without a case, with the reason routing could not
+    route them: they stay visible (dashboard, verify_integrity) and stop holding back the
+    signals behind them. Returns how many were set aside."""
+    if not reasons:
+        return 0
+    ids = sorted(reasons)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE detection_signal AS s SET routed_at = now(), routing_error = f.reason "
+            "FROM unnest(%s::bigint[], %s::text[]) AS f(id, reason) "
+            "WHERE s.id = f.id AND s.routed_at IS NULL",
+            [ids, [reasons[i][:1000] for i in ids]],
+        )
+        return cursor.rowcount
+
+
 def signals_route(*, signal_ids: list[int]) -> int:
     """Route the given signals that nobody routed yet; returns how many this run routed.
 
@@ -391,6 +418,14 @@ def signals_route(*, signal_ids: list[int]) -> int:
     the routing each commit on their own, and the routing takes cluster locks only after the
     cluster writer's lock is let go, never the other way round."""
     signals = _load(signal_ids)
+    broken = {
+        s.id: "linked to missing account id(s) " + ", ".join(map(str, sorted(s.dangling)))
+        for s in signals
+        if s.dangling
+    }
+    if broken:
+        signals_set_aside(reasons=broken)
+        signals = [s for s in signals if s.id not in broken]
     if not signals:
         return 0
     stale = {a for s in signals for a in s.unclustered}
@@ -422,12 +457,58 @@ def signals_route(*, signal_ids: list[int]) -> int:
     raise RuntimeError(f"clusters kept moving under routing for {ATTEMPTS} attempts")
 
 
+class RoutingFailed(Exception):
+    """No signal of a run could be routed: a fault of routing or its data as a whole (not one
+    bad row), so nothing is set aside and the run is tried again later."""
+
+
+def _route_halving(signal_ids: list[int], failed: dict[int, str]) -> int:
+    try:
+        return signals_route(signal_ids=signal_ids)
+    except (OperationalError, InterfaceError):
+        raise  # the database is unreachable: no row is to blame
+    except Exception as exc:
+        logger.warning("routing %d signal(s) failed: %r", len(signal_ids), exc)
+        if len(signal_ids) == 1:
+            failed[signal_ids[0]] = f"{type(exc).__name__}: {exc}"
+            return 0
+        half = len(signal_ids) // 2
+        return _route_halving(signal_ids[:half], failed) + _route_halving(signal_ids[half:], failed)
+
+
+def signals_route_isolating(*, signal_ids: list[int]) -> int:
+    """Route these signals; if a run fails, halve it and route each half, down to single
+    signals, and set aside each one that still fails, with its error. One bad row costs a few
+    extra runs and never holds back the others, critical signals included. When nothing at all
+    could be routed the fault is not one row's, and nothing is set aside (RoutingFailed)."""
+    failed: dict[int, str] = {}
+    routed = _route_halving(signal_ids, failed)
+    if failed and not routed:
+        first = next(iter(failed.values()))
+        raise RoutingFailed(f"none of {len(signal_ids)} signal(s) could be routed: {first}")
+    signals_set_aside(reasons=failed)
+    return routed
+
+
 def signals_route_pending(*, limit: int = 10_000) -> int:
-    """Route the oldest unrouted signals, up to `limit`; how many were routed."""
+    """Route the oldest unrouted signals, up to `limit`; how many were routed or set aside."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT id FROM detection_signal WHERE routed_at IS NULL ORDER BY received_at LIMIT %s",
             [limit],
         )
         ids = [row[0] for row in cursor.fetchall()]
-    return signals_route(signal_ids=ids) if ids else 0
+    if not ids:
+        return 0
+    routed = signals_route_isolating(signal_ids=ids)
+    # The drain loop stops at a run that routes nothing: signals set aside count as handled.
+    return max(routed, _handled(ids))
+
+
+def _handled(ids: list[int]) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM detection_signal WHERE id = ANY(%s) AND routed_at IS NOT NULL",
+            [ids],
+        )
+        return cursor.fetchone()[0]

@@ -4,7 +4,7 @@ safe to run twice (routing skips routed signals, polling moves the cursor by com
 from celery import shared_task
 from django.db import connection
 
-from . import feeds, routing
+from . import counts, feeds, routing
 
 ROUTE_CHUNK = 5000
 
@@ -56,3 +56,9 @@ def feeds_poll_due() -> list[int]:
 def feed_poll(detector_id: int) -> dict:
     outcome = feeds.feed_poll(detector_id=detector_id)
     return {"pages": outcome.pages, "created": outcome.created, "error": outcome.error}
+
+
+@shared_task
+def signal_counts_compact() -> int:
+    """Beat folds the dashboard's signal counts every few minutes (detection/counts.py)."""
+    return counts.signal_counts_compact()

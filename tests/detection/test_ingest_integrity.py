@@ -2,6 +2,8 @@
 per-process memory of known accounts, forgotten whenever an account or attribute is deleted."""
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 
 from accounts.models import Account, AccountAttribute
@@ -81,6 +83,26 @@ def test_a_signal_is_linked_to_an_account_once(prada):
         )
 
 
+def test_verify_integrity_names_a_link_to_an_account_the_signal_does_not_name(prada, capsys):
+    """What a reused id after a lost commit looks like: the link points at a real account, just
+    not one the signal named."""
+    _ingest(prada, 1, 2)
+    signal = Signal.objects.get(external_id="sig-000001")
+    stranger = Account.objects.get(external_id="acct-b-2")
+    named = Account.objects.get(external_id="acct-b-1")
+    _sql(
+        "UPDATE detection_signalaccount SET account_id = %s WHERE signal_id = %s "
+        "AND account_id = %s",
+        [stranger.pk, signal.pk, named.pk],
+    )
+    with pytest.raises(CommandError, match="1 integrity problem"):
+        call_command("verify_integrity")
+    assert (
+        "MISMATCH signal prada:sig-000001: linked to acct-b-2 it does not name; "
+        "not linked to acct-b-1 it names" in capsys.readouterr().out
+    )
+
+
 def test_the_integrity_sweep_reports_an_orphan_link(prada):
     _ingest(prada, 1)
     link = SignalAccount.objects.first()
@@ -91,8 +113,11 @@ def test_the_integrity_sweep_reports_an_orphan_link(prada):
         _sql("DELETE FROM accounts_account WHERE id = %s", [link.account_id])
     finally:
         _sql("SET session_replication_role = DEFAULT")
-    problems = [p for p in integrity_sweep() if "link" in p.what]
-    assert len(problems) == 1 and "1 link" in problems[0].what
+    problems = [(p.where, p.what) for p in integrity_sweep() if "link" in p.what]
+    assert problems[0] == ("signals", "1 link(s) to a missing signal or account")
+    # ... and the signal it belongs to, by name, with what it named.
+    (where, what), *_ = problems[1:]
+    assert where == "signal prada:sig-000001" and "<missing account>" in what
 
 
 @pytest.mark.django_db(transaction=True)
@@ -149,15 +174,34 @@ def test_an_account_deleted_and_named_again_is_created_again(prada):
     assert not list(integrity_sweep())
 
 
-def test_the_memory_forgets_everything_when_full_and_ignores_a_stale_epoch():
+def test_the_memory_forgets_everything_when_full_and_ignores_a_stale_generation():
     from detection.known_accounts import KnownAccounts
 
+    now, before = (5, "token", 1, 1), (4, "token", 1, 1)
     memory = KnownAccounts(limit=3)
-    memory.epoch = 5
-    memory.learn(5, {"a": (1, [A("ip", "x")]), "b": (2, [])})
-    memory.learn(4, {"c": (3, [])})  # taught under an epoch since passed: not believed
+    memory.generation = now
+    memory.learn(now, {"a": (1, [A("ip", "x")]), "b": (2, [])})
+    memory.learn(before, {"c": (3, [])})  # taught under a generation since passed: not believed
     assert memory.get("c") is None and memory.get("a").id == 1
-    memory.learn(5, {"a": (1, [A("asn", "y")])})  # what it knew of "a" is kept, with the new
+    memory.learn(now, {"a": (1, [A("asn", "y")])})  # what it knew of "a" is kept, with the new
     assert memory.get("a").missing([A("ip", "x"), A("asn", "y")]) == []
-    memory.learn(5, {"c": (3, []), "d": (4, [])})  # past the limit: starts over
+    memory.learn(now, {"c": (3, []), "d": (4, [])})  # past the limit: starts over
     assert memory.get("a") is None and memory.get("d").id == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_emptied_generation_table_makes_every_process_forget(prada):
+    """Crash recovery empties the unlogged generation table (the real crash is in
+    tests/ops/test_crash_durability.py); the next batch starts a new generation and the
+    memory learned before is dropped, never used for a link."""
+    memory = known_accounts()
+    _ingest(prada, 1)
+    assert memory.get("acct-a-1") is not None
+    before = memory.generation
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM quarry_database_generation")
+    _ingest(prada, 2)
+    assert memory.generation != before
+    assert memory.generation[1:] != before[1:]  # a new token, not only a new epoch
+    assert memory.get("acct-a-1") is None  # learned in the old generation: forgotten
+    assert memory.get("acct-a-2").id == Account.objects.get(external_id="acct-a-2").pk

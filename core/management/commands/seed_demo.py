@@ -116,6 +116,7 @@ class Command(BaseCommand):
                     observed_at=s.observed_at,
                     summary=s.summary,
                     payload=s.payload,
+                    account_external_ids=sorted(set(s.account_ids)),
                     # Historical signals: already triaged, so routing leaves them be and the
                     # demo's new cases come from the reference detector's live feed.
                     routed_at=routed_at,
