@@ -65,3 +65,22 @@ def test_a_crash_under_the_api_is_json(db):
     response = server_error(RequestFactory().get("/api/v1/cases/"))
     assert response.status_code == 500
     assert response["Content-Type"] == "application/json"
+
+
+def test_a_refusal_is_a_branded_403_page(alice):
+    from core.errorpages import permission_denied
+
+    request = RequestFactory().get("/cases/")
+    request.user = alice
+    response = permission_denied(request)
+    assert response.status_code == 403
+    assert "Not allowed" in response.content.decode()
+    assert 'href="/cases/"' in response.content.decode()
+
+
+def test_a_refusal_under_the_api_is_json(alice):
+    from core.errorpages import permission_denied
+
+    response = permission_denied(RequestFactory().get("/api/v1/cases/"))
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/json"
