@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cases.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 from core.roles import ADMIN, user_roles
 
 from .models import Account, AttributeWeight, Cluster, ClusterRecompute

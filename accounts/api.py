@@ -7,14 +7,14 @@ from rest_framework.response import Response
 
 from cases.selectors import case_get_for_user
 from core.errors import DomainError, PermissionDenied
-from core.roles import ADMIN, ALL_ROLES, LEAD, user_roles
+from core.roles import RECOMPUTE_ROLES, STAFF_ROLES, user_roles
 
 from . import graph, selectors, services
 from .models import Account, CaseAccount, CaseAccountRole, Cluster, ClusterRecompute
 
 
 def _staff_only(user) -> None:
-    if not (user_roles(user) & set(ALL_ROLES)):
+    if not (user_roles(user) & STAFF_ROLES):
         raise PermissionDenied("Only Quarry's people see accounts.")
 
 
@@ -214,7 +214,7 @@ def case_similar(request, number: str):
 @extend_schema(request=None, responses={202: RecomputeSerializer})
 @api_view(["POST"])
 def cluster_recompute(request):
-    if not (user_roles(request.user) & {LEAD, ADMIN}):
+    if not (user_roles(request.user) & RECOMPUTE_ROLES):
         raise PermissionDenied("Recomputing clusters needs the lead or admin role.")
     job = services.cluster_recompute_request(user=request.user)
     return Response(RecomputeSerializer(job).data, status=202)

@@ -26,14 +26,14 @@ from django.db import connection, transaction
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
+from core.locks import CLUSTER_STRIPE, CLUSTER_WRITERS, advisory_xact_lock_many
+
 from .models import CLUSTERING_STRENGTHS, effective_weights
 
-CLUSTER_LOCK = 0x51A8_0004  # advisory lock key: "someone is writing clusters"
-# First key of the two-key advisory lock "cluster N is being acted on"; the second key is the
-# cluster id folded into a fixed number of stripes, so that a full recompute changing every
+# The lock "cluster N is being acted on" (core.locks.CLUSTER_STRIPE) has the cluster id folded
+# into a fixed number of stripes as its second key, so that a full recompute changing every
 # cluster takes a bounded number of locks (PostgreSQL's lock table is small). Two clusters of one
-# stripe only wait for each other needlessly.
-CLUSTER_STRIPE_LOCK = 0x51A9
+# stripe only wait for each other needlessly. Writers of clusters also hold CLUSTER_WRITERS.
 CLUSTER_LOCK_STRIPES = 1024
 REWRITE_FRACTION = 0.2  # a full recompute moving more accounts than this rewrites the table
 
@@ -217,28 +217,24 @@ def link_params() -> dict[str, list]:
 def clusters_lock(cursor, cluster_ids: Iterable[int]) -> None:
     """Take the transaction-level lock of these clusters, in stripe order so that two holders
     never wait on each other in a cycle. Held until the transaction ends."""
-    stripes = sorted({int(c) % CLUSTER_LOCK_STRIPES for c in cluster_ids})
-    if stripes:
-        cursor.execute(
-            "SELECT count(pg_advisory_xact_lock(%s, k)) FROM "
-            "(SELECT k FROM unnest(%s::int[]) AS k ORDER BY k) AS ordered",
-            [CLUSTER_STRIPE_LOCK, stripes],
-        )
+    advisory_xact_lock_many(
+        cursor, CLUSTER_STRIPE, {int(c) % CLUSTER_LOCK_STRIPES for c in cluster_ids}
+    )
 
 
 def _lock_session() -> None:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s)", [CLUSTER_LOCK])
+        cursor.execute("SELECT pg_advisory_lock(%s)", [CLUSTER_WRITERS])
 
 
 def _unlock_session() -> None:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_unlock(%s)", [CLUSTER_LOCK])
+        cursor.execute("SELECT pg_advisory_unlock(%s)", [CLUSTER_WRITERS])
 
 
 def _lock_transaction() -> None:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLUSTER_LOCK])
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLUSTER_WRITERS])
 
 
 _PG_EPOCH_US = "(extract(epoch FROM {0}) * 1000000)::int8 - 946684800000000"

@@ -10,8 +10,8 @@ set-based queries, so a 25,000-account case answers well within a second."""
 from django.db import connection
 from django.urls import reverse
 
-from .models import AttributeType
-from .selectors import short_value, weights
+from .models import AttributeType, effective_weights
+from .selectors import short_value
 
 DETAIL_LIMIT = 500
 MAX_HUBS = 25
@@ -26,7 +26,7 @@ def _hubs(cursor, scope_sql: str, params: list) -> list[tuple[str, str, int, int
     threshold, most used here first: (type, value, holders here, holders in all). Candidates
     are walked in that order and each is counted only up to its threshold, so the walk stops
     after MAX_HUBS hubs and a 20,000-holder hub costs a few hundred index entries."""
-    w = weights()
+    w = effective_weights()
     types = list(w)
     limits = [w[t].hub_threshold for t in types]
     cursor.execute(
@@ -88,7 +88,7 @@ def _detailed(cursor, scope_sql: str, params: list) -> dict:
     hubs = _hubs(cursor, scope_sql, params)
     hub_keys = {(t, v) for t, v, _, _ in hubs}
     nodes.extend(_hub_node(*h) for h in hubs)
-    w = weights()
+    w = effective_weights()
     cursor.execute(
         f"WITH scope AS ({scope_sql}) SELECT a.type, a.value, array_agg(a.account_id) "
         "FROM accounts_accountattribute a JOIN scope s ON s.account_id = a.account_id "

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.jobs import JobStatus
+
 
 class PlatformStatus(models.TextChoices):
     ACTIVE = "active", "Active"
@@ -220,11 +222,7 @@ class ClusterMember(models.Model):
     since = models.DateTimeField()
 
 
-class RecomputeStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+RecomputeStatus = JobStatus
 
 
 class ClusterRecompute(models.Model):
@@ -242,7 +240,7 @@ class ClusterRecompute(models.Model):
     stats = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    # When the recovery sweep last published the job again (core/recovery.py); a new attempt
+    # When the recovery sweep last published the job again (ops/recovery.py); a new attempt
     # clears it.
     requeued_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

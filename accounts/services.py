@@ -8,9 +8,10 @@ from django.db import connection, transaction
 
 from cases.audit import event_append
 from cases.models import Case
+from cases.services import case_lock_for_change
 from core.enqueue import task_enqueue_on_commit
 from core.errors import DomainError, PermissionDenied
-from core.roles import ADMIN, INVESTIGATOR, LEAD, user_roles
+from core.roles import ADMIN_ONLY, WORK_ROLES, user_roles
 
 from .models import (
     AttributeType,
@@ -20,9 +21,9 @@ from .models import (
     ClusterRecompute,
     Enforcement,
     LinkStrength,
+    RecomputeStatus,
 )
 
-EDIT_ROLES = {INVESTIGATOR, LEAD}
 ENFORCEMENT_ORDER = [
     Enforcement.NONE,
     Enforcement.REQUESTED,
@@ -40,12 +41,12 @@ class AccountsAdded:
 
 
 def _editable(case: Case, user) -> Case:
-    if not (user_roles(user) & EDIT_ROLES):
-        raise PermissionDenied("Linking accounts needs the investigator or lead role.")
-    locked = Case.objects.select_for_update().get(pk=case.pk)
-    if not locked.is_open:
-        raise DomainError("A closed case is read-only; a lead may reopen it.")
-    return locked
+    return case_lock_for_change(
+        case=case,
+        user=user,
+        roles=WORK_ROLES,
+        refusal="Linking accounts needs the investigator or lead role.",
+    )
 
 
 def _check_role(role: str) -> None:
@@ -60,12 +61,12 @@ def _insert(case: Case, user, role: str, account_ids: list[int]) -> list[str]:
             "WITH added AS ("
             " INSERT INTO accounts_caseaccount "
             " (case_id, account_id, role, enforcement, added_by_id, added_at) "
-            " SELECT %s, a.id, %s, 'none', %s, now() FROM accounts_account a "
+            " SELECT %s, a.id, %s, %s, %s, now() FROM accounts_account a "
             " WHERE a.id = ANY(%s) ORDER BY a.id "
             " ON CONFLICT (case_id, account_id) DO NOTHING RETURNING account_id) "
             "SELECT a.external_id FROM added JOIN accounts_account a ON a.id = added.account_id "
             "ORDER BY a.external_id",
-            [case.pk, role, user.pk, account_ids],
+            [case.pk, role, Enforcement.NONE, user.pk, account_ids],
         )
         return [row[0] for row in cursor.fetchall()]
 
@@ -156,6 +157,36 @@ def case_accounts_add_cluster(
     return result
 
 
+def case_accounts_link_many(
+    links: list[tuple[int, int]], *, role: str = CaseAccountRole.LINKED
+) -> dict[int, list[str]]:
+    """Link many (case id, account id) pairs at once for the system (routing), skipping pairs
+    already linked; for each case, the external ids of the accounts it gained. The caller holds
+    the cases' gate (cases_lock_for_change_many) and records the audit events."""
+    linked: dict[int, list[int]] = {}
+    pairs = sorted(set(links))
+    if not pairs:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO accounts_caseaccount (case_id, account_id, role, enforcement, "
+            "added_at) SELECT c, a, %s, %s, now() "
+            "FROM unnest(%s::bigint[], %s::bigint[]) AS f(c, a) ORDER BY c, a "
+            "ON CONFLICT DO NOTHING RETURNING case_id, account_id",
+            [role, Enforcement.NONE, [c for c, _ in pairs], [a for _, a in pairs]],
+        )
+        for case_id, account_id in cursor.fetchall():
+            linked.setdefault(case_id, []).append(account_id)
+        if not linked:
+            return {}
+        cursor.execute(
+            "SELECT id, external_id FROM accounts_account WHERE id = ANY(%s)",
+            [sorted({a for ids in linked.values() for a in ids})],
+        )
+        names = dict(cursor.fetchall())
+    return {case_id: sorted(names[a] for a in ids) for case_id, ids in linked.items()}
+
+
 def _external_ids(cursor, account_ids: list[int]) -> list[str]:
     cursor.execute(
         "SELECT external_id FROM accounts_account WHERE id = ANY(%s) ORDER BY external_id",
@@ -227,7 +258,7 @@ def case_accounts_enforcement_set(
 @transaction.atomic
 def attribute_weight_set(*, user, type: str, strength: str, hub_threshold: int) -> AttributeWeight:
     """Change how an attribute type links accounts, then recompute every cluster."""
-    if ADMIN not in user_roles(user):
+    if not (user_roles(user) & ADMIN_ONLY):
         raise PermissionDenied("Changing link weights needs the admin role.")
     if type not in AttributeType.values:
         raise DomainError(f"Unknown attribute type {type!r}.", field="type", status=400)
@@ -253,7 +284,7 @@ def cluster_recompute_request(*, user=None) -> ClusterRecompute:
 
     pending = (
         ClusterRecompute.objects.select_for_update()
-        .filter(status="queued")
+        .filter(status=RecomputeStatus.QUEUED)
         .order_by("created_at")
         .first()
     )

@@ -1,16 +1,12 @@
 from celery import shared_task
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
-from core.locks import advisory_lock_try
+from core.jobs import job_claim
+from core.locks import CLUSTER_RECOMPUTE_JOB
 
 from .clustering import cluster_recompute_all
 from .models import ClusterRecompute, RecomputeStatus
-
-# First key of the session advisory lock "running cluster recompute job N", held for the whole
-# run: a job left `running` with this lock free has lost its worker (core/recovery.py).
-RECOMPUTE_LOCK_NAMESPACE = 0x51AA
 
 
 def cluster_recompute_run(job_id: int) -> None:
@@ -18,19 +14,13 @@ def cluster_recompute_run(job_id: int) -> None:
     can show it. A second delivery does nothing: the job is finished, or its lock is held by
     the live worker running it. A delivery after that worker died runs the job again (a full
     recompute gives the same clusters however often it runs)."""
-    with advisory_lock_try(RECOMPUTE_LOCK_NAMESPACE, job_id) as acquired:
-        if not acquired:
-            return
-        claimed = ClusterRecompute.objects.filter(
-            pk=job_id, status__in=[RecomputeStatus.QUEUED, RecomputeStatus.RUNNING]
-        ).update(
-            status=RecomputeStatus.RUNNING,
-            started_at=timezone.now(),
-            attempts=F("attempts") + 1,
-            requeued_at=None,
-            progress=0,
-            phase="waiting for the lock",
-        )
+    with job_claim(
+        ClusterRecompute,
+        job_id,
+        lock=CLUSTER_RECOMPUTE_JOB,
+        progress=0,
+        phase="waiting for the lock",
+    ) as claimed:
         if claimed:
             _run(job_id)
 

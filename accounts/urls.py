@@ -2,13 +2,11 @@ from django.urls import path
 
 from . import views
 
-app_name = "accounts"
+# In the "accounts" namespace with the account and cluster pages of web.urls (config/urls.py).
 urlpatterns = [
-    path("accounts/<int:pk>/", views.account_detail, name="detail"),
     path("accounts/clusters/", views.cluster_list, name="clusters"),
     path("accounts/clusters/recompute", views.cluster_recompute_view, name="recompute"),
     path("accounts/clusters/recompute/<int:pk>", views.recompute_status, name="recompute_status"),
-    path("accounts/clusters/<int:pk>/", views.cluster_detail, name="cluster"),
     path("accounts/clusters/<int:pk>/graph.json", views.cluster_graph_json, name="cluster_graph"),
     # Case-scoped pages sit under the case's own address.
     path("cases/<str:number>/accounts/", views.case_accounts, name="case_accounts"),

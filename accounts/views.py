@@ -7,9 +7,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from cases.selectors import case_get_for_user
-from core.dayseries import days_between
 from core.errors import DomainError
-from core.roles import ADMIN, ALL_ROLES, LEAD, user_roles
+from core.roles import RECOMPUTE_ROLES, STAFF_ROLES, user_roles
 
 from . import graph, selectors, services
 from .forms import AccountSearchForm, AddClusterForm, BulkAccountsForm, PasteAccountsForm
@@ -18,53 +17,16 @@ from .models import Account, CaseAccount, CaseAccountRole, Cluster, ClusterRecom
 UNKNOWN_SHOWN = 200
 
 
-def _staff_only(user) -> None:
+def staff_only(user) -> None:
     """Account pages show no case content by themselves, but only Quarry's people see them."""
-    if not (user_roles(user) & set(ALL_ROLES)):
+    if not (user_roles(user) & STAFF_ROLES):
         raise Http404("No such account.")
 
 
 @login_required
 @require_GET
-def account_detail(request, pk: int):
-    _staff_only(request.user)
-    account = get_object_or_404(
-        Account.objects.select_related("cluster_membership__cluster"), pk=pk
-    )
-    context = {
-        "account": account,
-        "attributes": selectors.account_attribute_links(account),
-        "linked": selectors.account_linked_accounts(account),
-        "cases": selectors.account_cases_for_user(account, request.user),
-        "signals": selectors.account_signals(account, request.user),
-        "cluster": selectors.account_cluster(account),
-    }
-    return render(request, "accounts/account_detail.html", context)
-
-
-@login_required
-@require_GET
-def cluster_detail(request, pk: int):
-    _staff_only(request.user)
-    cluster = get_object_or_404(Cluster, pk=pk)
-    members = Paginator(selectors.cluster_members(cluster), 100).get_page(request.GET.get("page"))
-    per_day = {v["day"].isoformat(): v["signals"] for v in selectors.cluster_signal_volume(cluster)}
-    days = days_between(list(per_day))
-    context = {
-        "cluster": cluster,
-        "members": members,
-        "shared": selectors.cluster_shared_attributes(cluster),
-        "volume_labels": days,
-        "volume_counts": [per_day.get(day, 0) for day in days],
-        "open_cases": selectors.cluster_open_cases(cluster, request.user),
-    }
-    return render(request, "accounts/cluster_detail.html", context)
-
-
-@login_required
-@require_GET
 def cluster_graph_json(request, pk: int):
-    _staff_only(request.user)
+    staff_only(request.user)
     cluster = get_object_or_404(Cluster, pk=pk)
     return JsonResponse(graph.cluster_graph(cluster))
 
@@ -218,7 +180,7 @@ def case_accounts_panel(request, number: str):
 @login_required
 @require_GET
 def recompute_status(request, pk: int):
-    _staff_only(request.user)
+    staff_only(request.user)
     job = get_object_or_404(ClusterRecompute, pk=pk)
     return render(request, "accounts/_recompute.html", {"job": job})
 
@@ -226,12 +188,12 @@ def recompute_status(request, pk: int):
 @login_required
 @require_GET
 def cluster_list(request):
-    _staff_only(request.user)
+    staff_only(request.user)
     clusters = Cluster.objects.filter(dissolved_at__isnull=True, size__gt=1).order_by("-size", "id")
     context = {
         "page": Paginator(clusters, 50).get_page(request.GET.get("page")),
         "job": ClusterRecompute.objects.first(),
-        "can_recompute": bool(user_roles(request.user) & {LEAD, ADMIN}),
+        "can_recompute": bool(user_roles(request.user) & RECOMPUTE_ROLES),
     }
     return render(request, "accounts/cluster_list.html", context)
 
@@ -239,7 +201,7 @@ def cluster_list(request):
 @login_required
 @require_POST
 def cluster_recompute_view(request):
-    if not (user_roles(request.user) & {LEAD, ADMIN}):
+    if not (user_roles(request.user) & RECOMPUTE_ROLES):
         messages.error(request, "Recomputing clusters needs the lead or admin role.")
         return redirect("accounts:clusters")
     services.cluster_recompute_request(user=request.user)

@@ -15,9 +15,9 @@ import uuid
 from django.db import connection
 
 from cases.models import Case
-from detection.campaign import campaign_accounts
 from detection.models import RoutingSettings
 from detection.services import detector_create
+from devdata.campaign import campaign_accounts
 
 from .common import (
     cleanup,

@@ -165,7 +165,7 @@ def routing_backlog_clear() -> int:
     working off somebody else's backlog. Returns how many signals that was."""
     from config.celery import app
     from detection.models import Signal
-    from detection.tasks import signals_route_pending
+    from routing.tasks import signals_route_pending
 
     backlog = Signal.objects.filter(routed_at__isnull=True).count()
     if backlog:

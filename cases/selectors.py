@@ -3,13 +3,13 @@
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from core.roles import ALL_ROLES, user_roles
+from core.roles import STAFF_ROLES, user_roles
 
 from .models import Case, CaseMember
 
 
 def cases_visible_to(user) -> QuerySet[Case]:
-    if not user.is_authenticated or not (user_roles(user) & set(ALL_ROLES)):
+    if not user.is_authenticated or not (user_roles(user) & STAFF_ROLES):
         return Case.objects.none()
     membership = CaseMember.objects.filter(case_id=OuterRef("pk"), user_id=user.pk)
     # Need-to-know: a restricted case is visible to its members only, whatever their role.
@@ -25,7 +25,3 @@ def case_get_for_user(user, number: str, *, for_update: bool = False) -> Case:
         return queryset.select_related("assignee", "duplicate_of").get(number=number)
     except Case.DoesNotExist:
         raise Http404("No such case.") from None
-
-
-def case_is_member(case: Case, user) -> bool:
-    return CaseMember.objects.filter(case=case, user=user).exists()

@@ -1,5 +1,8 @@
 """Every change to a case goes through here, and each writes its audit event in the same
-transaction."""
+transaction. Other apps that change a case (accounts, evidence, exports) pass the same gate,
+case_lock_for_change, before they write."""
+
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -7,7 +10,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.errors import DomainError, PermissionDenied
-from core.roles import INVESTIGATOR, LEAD, user_roles
+from core.jobs import JobStatus
+from core.roles import ALL_ROLES, CONTRIBUTE_ROLES, LEAD_ONLY, LEGAL_ONLY, WORK_ROLES, user_roles
 
 from . import workflow
 from .audit import event_append
@@ -105,8 +109,59 @@ def case_create(
     return case
 
 
-def _lock(case: Case) -> Case:
-    return Case.objects.select_for_update().get(pk=case.pk)
+CLOSED_READ_ONLY = "A closed case is read-only; a lead may reopen it."
+
+
+def roles_phrase(roles: Iterable[str]) -> str:
+    """{"lead", "investigator"} -> "investigator or lead" (in the order of ALL_ROLES)."""
+    names = [r for r in ALL_ROLES if r in set(roles)]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def case_lock_for_change(
+    *,
+    case: Case,
+    user,
+    roles: Iterable[str] | None,
+    refusal: str = "",
+    field: str | None = None,
+    closed: str | None = CLOSED_READ_ONLY,
+) -> Case:
+    """The gate of every change to a case, from any app: check the role, lock the case row,
+    check the case is open; return the locked case. Runs inside the caller's transaction, so
+    the row stays locked until the change and its audit event commit: closing a case waits for
+    a change in progress, and a change waits for a close, then sees it.
+
+    `roles`: any one of them allows the change (None: the caller checks, as transitions do,
+    whose roles depend on the state read under the lock). A `user` of None is the system or an
+    operator at the shell. `refusal` is what a user without the role is told; `closed` what is
+    said when the case is closed, or None for the changes a closed case still takes (moving
+    it, assigning, exports, legal holds)."""
+    assert connection.in_atomic_block, "case_lock_for_change must run inside transaction.atomic()"
+    if roles is not None and user is not None and not (user_roles(user) & set(roles)):
+        raise PermissionDenied(
+            refusal or f"This change needs the {roles_phrase(roles)} role.", field=field
+        )
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if closed is not None and not locked.is_open:
+        raise DomainError(closed, field=field)
+    return locked
+
+
+def cases_lock_for_change_many(*, case_ids: Iterable[int]) -> set[int]:
+    """The gate for a change made by the system to many cases at once (routing): lock their
+    rows in id order (two such changes never wait on each other in a cycle); return the ids of
+    those that are open. The caller decides what to do about the others."""
+    assert connection.in_atomic_block, "cases_lock_for_change_many must run inside a transaction"
+    ids = sorted(set(case_ids))
+    if not ids:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, state <> %s FROM cases_case WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+            [State.CLOSED, ids],
+        )
+        return {case_id for case_id, is_open in cursor.fetchall() if is_open}
 
 
 def _linked_account_count(case: Case) -> int:
@@ -118,7 +173,7 @@ def _evidence_count(case: Case) -> int:
 
 
 def _has_finished_export(case: Case) -> bool:
-    return case.exports.filter(status="done").exists()
+    return case.exports.filter(status=JobStatus.DONE).exists()
 
 
 @transaction.atomic
@@ -136,7 +191,7 @@ def case_transition(
     """Move a case to another state. The row lock makes the check-then-write atomic: of two
     people moving the same case from the same state, the second one waits, then finds the state
     changed and is refused."""
-    locked = _lock(case)
+    locked = case_lock_for_change(case=case, user=user, roles=None, closed=None)
     from_state = locked.state
     if expected_state is not None and expected_state != from_state:
         raise DomainError(
@@ -228,9 +283,14 @@ def _close_checks(case, user, resolution, closing_summary, duplicate_of) -> None
 
 @transaction.atomic
 def case_assign(*, case: Case, user, assignee) -> Case:
-    if LEAD not in user_roles(user):
-        raise PermissionDenied("Assigning a case needs the lead role.", field="assignee")
-    locked = _lock(case)
+    locked = case_lock_for_change(
+        case=case,
+        user=user,
+        roles=LEAD_ONLY,
+        refusal="Assigning a case needs the lead role.",
+        field="assignee",
+        closed=None,
+    )
     previous = locked.assignee.get_username() if locked.assignee else None
     locked.assignee = assignee
     locked.updated_at = timezone.now()
@@ -251,16 +311,17 @@ UPDATABLE = ("title", "summary", "severity", "suspected_actor", "actor_confidenc
 
 @transaction.atomic
 def case_update(*, case: Case, user, **changes) -> Case:
-    if not (user_roles(user) & {INVESTIGATOR, LEAD}):
-        raise PermissionDenied("Editing a case needs the investigator or lead role.")
+    locked = case_lock_for_change(
+        case=case,
+        user=user,
+        roles=WORK_ROLES,
+        refusal="Editing a case needs the investigator or lead role.",
+    )
     unknown = set(changes) - set(UPDATABLE)
     if unknown:
         raise DomainError(
             f"Cannot change {sorted(unknown)[0]}.", field=sorted(unknown)[0], status=400
         )
-    locked = _lock(case)
-    if not locked.is_open:
-        raise DomainError("A closed case is read-only; a lead may reopen it.")
     diff = {}
     for name, value in changes.items():
         value = _clean_field(name, value)
@@ -278,9 +339,14 @@ def case_update(*, case: Case, user, **changes) -> Case:
 
 @transaction.atomic
 def case_restrict(*, case: Case, user, restricted: bool) -> Case:
-    if LEAD not in user_roles(user):
-        raise PermissionDenied("Restricting a case needs the lead role.", field="restricted")
-    locked = _lock(case)
+    locked = case_lock_for_change(
+        case=case,
+        user=user,
+        roles=LEAD_ONLY,
+        refusal="Restricting a case needs the lead role.",
+        field="restricted",
+        closed=None,
+    )
     if locked.restricted == restricted:
         return locked
     locked.restricted = restricted
@@ -299,24 +365,19 @@ def case_restrict(*, case: Case, user, restricted: bool) -> Case:
 
 @transaction.atomic
 def case_member_add(*, case: Case, user, member) -> None:
-    if LEAD not in user_roles(user):
-        raise PermissionDenied("Adding members needs the lead role.", field="member")
-    _, created = CaseMember.objects.get_or_create(case=case, user=member)
+    locked = case_lock_for_change(
+        case=case,
+        user=user,
+        roles=LEAD_ONLY,
+        refusal="Adding members needs the lead role.",
+        field="member",
+        closed=None,
+    )
+    _, created = CaseMember.objects.get_or_create(case=locked, user=member)
     if created:
         event_append(
-            case=case, kind="case.member_added", actor=user, data={"member": member.get_username()}
-        )
-
-
-@transaction.atomic
-def case_member_remove(*, case: Case, user, member) -> None:
-    if LEAD not in user_roles(user):
-        raise PermissionDenied("Removing members needs the lead role.", field="member")
-    deleted, _ = CaseMember.objects.filter(case=case, user=member).delete()
-    if deleted:
-        event_append(
-            case=case,
-            kind="case.member_removed",
+            case=locked,
+            kind="case.member_added",
             actor=user,
             data={"member": member.get_username()},
         )
@@ -329,9 +390,16 @@ def case_comment_add(*, case: Case, user, body: str) -> Comment:
         raise DomainError("A note cannot be empty.", field="body", status=400)
     if len(body) > 50_000:
         raise DomainError("A note is at most 50,000 characters.", field="body", status=400)
-    comment = Comment.objects.create(case=case, author=user, body=body)
+    # Notes stay possible on a closed case (a reason to reopen it, a court's answer).
+    locked = case_lock_for_change(
+        case=case, user=user, roles=CONTRIBUTE_ROLES, field="body", closed=None
+    )
+    comment = Comment.objects.create(case=locked, author=user, body=body)
     event_append(
-        case=case, kind="comment.added", actor=user, data={"comment_id": comment.pk, "body": body}
+        case=locked,
+        kind="comment.added",
+        actor=user,
+        data={"comment_id": comment.pk, "body": body},
     )
     return comment
 
@@ -341,3 +409,38 @@ def case_record_view(*, case: Case, user) -> None:
     if case.restricted:
         with transaction.atomic():
             event_append(case=case, kind="case.viewed", actor=user, data={})
+
+
+def _legal_hold_set(*, case: Case, user, hold: bool, reason: str) -> Case:
+    verb = "Placing" if hold else "Lifting"
+    locked = case_lock_for_change(
+        case=case,
+        user=user,
+        roles=LEGAL_ONLY,
+        refusal=f"{verb} a legal hold needs the legal role.",
+        field="legal_hold",
+        closed=None,
+    )
+    if locked.legal_hold == hold:
+        return locked
+    locked.legal_hold = hold
+    locked.updated_at = timezone.now()
+    locked.save(update_fields=["legal_hold", "updated_at"])
+    event_append(
+        case=locked,
+        kind="case.legal_hold_placed" if hold else "case.legal_hold_lifted",
+        actor=user,
+        data={"reason": reason},
+    )
+    return locked
+
+
+@transaction.atomic
+def legal_hold_place(*, case: Case, user, reason: str = "") -> Case:
+    """While the hold stands, the database refuses to delete the case's evidence or the case."""
+    return _legal_hold_set(case=case, user=user, hold=True, reason=reason)
+
+
+@transaction.atomic
+def legal_hold_lift(*, case: Case, user, reason: str = "") -> Case:
+    return _legal_hold_set(case=case, user=user, hold=False, reason=reason)

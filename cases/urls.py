@@ -1,33 +1,16 @@
-from django.urls import path
+"""The changes people make to a case from its page. The "cases" URL namespace also holds the
+queue and the case page (web.urls) and the evidence routes (evidence.urls): config/urls.py puts
+them together under /cases/."""
 
-from evidence import views as evidence_views
+from django.urls import path
 
 from . import views
 
-app_name = "cases"
 urlpatterns = [
-    path("", views.queue, name="queue"),
-    path("<str:number>/", views.case_detail, name="detail"),
     path("<str:number>/transition", views.case_transition_view, name="transition"),
     path("<str:number>/comments", views.case_comment_view, name="comment"),
     path("<str:number>/assign", views.case_assign_view, name="assign"),
     path("<str:number>/tags", views.case_tags_view, name="tags"),
     path("<str:number>/members", views.case_member_view, name="members"),
     path("<str:number>/restrict", views.case_restrict_view, name="restrict"),
-    path("<str:number>/evidence", evidence_views.evidence_upload, name="evidence_upload"),
-    path(
-        "<str:number>/evidence/<int:pk>/download",
-        evidence_views.evidence_download,
-        name="evidence_download",
-    ),
-    path(
-        "<str:number>/evidence/<int:pk>/preview",
-        evidence_views.evidence_preview,
-        name="evidence_preview",
-    ),
-    path(
-        "<str:number>/evidence/<int:pk>/image",
-        evidence_views.evidence_image,
-        name="evidence_image",
-    ),
 ]

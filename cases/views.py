@@ -1,139 +1,31 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import Http404
-from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
-from django.views.decorators.vary import vary_on_headers
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
-from core.roles import INVESTIGATOR, LEAD
-from detection.models import Detector
 
 from .forms import (
     AssignForm,
     CommentForm,
     MemberForm,
-    QueueFilterForm,
     RestrictForm,
     TagsForm,
     TransitionForm,
 )
-from .queue import QUEUES, queue_cases, queue_page
 from .selectors import case_get_for_user
 from .services import (
     case_assign,
     case_comment_add,
     case_member_add,
-    case_record_view,
     case_restrict,
     case_transition,
     case_update,
 )
-from .workspace import TAB_CONTEXT, TABS, case_actions, sla_clock
 
 User = get_user_model()
-
-
-def _fragment(request) -> bool:
-    """An htmx request wants the fragment, except when htmx restores history after a cache
-    miss: then it needs the whole page."""
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-# The people and detectors offered in drop-downs change rarely; a minute's staleness in a
-# filter's choices is worth two fewer queries on every queue and case page.
-CHOICES_CACHE_SECONDS = 60
-
-
-def _workers() -> list[str]:
-    return cache.get_or_set(
-        "choices:workers",
-        lambda: list(
-            User.objects.filter(groups__name__in=[INVESTIGATOR, LEAD], is_active=True)
-            .distinct()
-            .order_by("username")
-            .values_list("username", flat=True)
-        ),
-        CHOICES_CACHE_SECONDS,
-    )
-
-
-def _detectors() -> list[tuple[int, str]]:
-    return cache.get_or_set(
-        "choices:detectors",
-        lambda: list(Detector.objects.order_by("name").values_list("pk", "name")),
-        CHOICES_CACHE_SECONDS,
-    )
-
-
-# A page and its htmx fragment share one address; without Vary the browser's cache hands the
-# fragment back as the page on Back.
-@login_required
-@require_GET
-@vary_on_headers("HX-Request")
-def queue(request):
-    form = QueueFilterForm(
-        request.GET or None,
-        assignees=_workers(),
-        detectors=_detectors(),
-    )
-    if form.is_bound:
-        # An invalid form still fills cleaned_data with the fields that are valid: one bad
-        # value should not drop every filter.
-        form.is_valid()
-    filters = getattr(form, "cleaned_data", {})
-    page = queue_page(
-        queue_cases(request.user, filters),
-        sort=filters.get("sort") or "newest",
-        after=request.GET.get("after", ""),
-        before=request.GET.get("before", ""),
-    )
-    params = request.GET.copy()
-    for key in ("after", "before"):
-        params.pop(key, None)
-    context = {
-        "form": form,
-        "page": page,
-        "params": params.urlencode(),
-        "queues": QUEUES,
-        "current_queue": filters.get("queue") or "open",
-        # Case pages live under the queue's URL; one reverse() instead of one per row.
-        "case_url": reverse("cases:queue"),
-    }
-    template = "cases/queue.html#results" if _fragment(request) else "cases/queue.html"
-    return render(request, template, context)
-
-
-@login_required
-@require_GET
-@vary_on_headers("HX-Request")
-def case_detail(request, number: str):
-    case = case_get_for_user(request.user, number)
-    tab = request.GET.get("tab", "overview")
-    if tab not in TABS:
-        tab = "overview"
-    fragment = _fragment(request)
-    if not fragment:
-        case_record_view(case=case, user=request.user)
-    context = {
-        "case": case,
-        "tab": tab,
-        "tabs": TABS,
-        "sla": sla_clock(case),
-        "actions": case_actions(case, request.user),
-        "linked_accounts": case.case_accounts.count(),
-        "signal_count": case.signals.count(),
-        "evidence_count": case.evidence_items.count(),
-        "comment_form": CommentForm(),
-        "workers": _workers(),
-        "move_draft": None if fragment else request.session.pop(f"move_draft:{number}", None),
-        **(TAB_CONTEXT[tab](request, case) if tab in TAB_CONTEXT else {}),
-    }
-    template = "cases/detail.html#panel" if fragment else "cases/detail.html"
-    return render(request, template, context)
 
 
 def _back(number: str, tab: str = "overview"):

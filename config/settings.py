@@ -42,8 +42,15 @@ INSTALLED_APPS = [
     "accounts",
     "detection",
     "evidence",
+    "routing",
     "exports",
+    "web",
+    "ops",
 ]
+# Demo data, the reference detector and the seed commands: `make run`, `make test` and
+# `make bench` set QUARRY_DEVDATA; a deployment never does (and its image does not carry them).
+if env_bool("QUARRY_DEVDATA", False):
+    INSTALLED_APPS.append("devdata")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -206,9 +213,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": [
-        "core.throttles.UserRateThrottle",
-        "core.throttles.DetectorRateThrottle",
-        "core.throttles.AnonRateThrottle",
+        "detection.throttles.UserRateThrottle",
+        "detection.throttles.DetectorRateThrottle",
+        "detection.throttles.AnonRateThrottle",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
@@ -289,7 +296,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "detection.tasks.signals_route_pending",
         "schedule": 30.0,
     },
-    # Publish again the exports and cluster recomputes whose message was lost (core/recovery.py).
+    # Publish again the exports and cluster recomputes whose message was lost (ops/recovery.py).
     "core-work-recover": {
         "task": "core.tasks.work_recover_task",
         "schedule": float(env_int("QUARRY_RECOVERY_SWEEP_SECONDS", 60)),

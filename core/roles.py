@@ -1,4 +1,6 @@
-"""The four human roles are Django groups; a user may hold several."""
+"""The four human roles are Django groups; a user may hold several. The role sets that decide
+who may do what are named here once, and imported wherever a permission is checked or shown
+(templates check them with the `has_role` filter of web's quarry tags)."""
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
@@ -8,16 +10,21 @@ LEGAL = "legal"
 ADMIN = "admin"
 ALL_ROLES = (INVESTIGATOR, LEAD, LEGAL, ADMIN)
 
+STAFF_ROLES = frozenset(ALL_ROLES)  # Quarry's people: see account pages and visible cases
+WORK_ROLES = frozenset({INVESTIGATOR, LEAD})  # work a case: edit it, link accounts
+CONTRIBUTE_ROLES = frozenset({INVESTIGATOR, LEAD, LEGAL})  # add notes and evidence
+EXPORT_ROLES = frozenset({LEGAL, LEAD})  # build and download export bundles
+RECOMPUTE_ROLES = frozenset({LEAD, ADMIN})  # ask for a full cluster recompute
+LEAD_ONLY = frozenset({LEAD})  # assign, restrict, add members, close, reopen
+LEGAL_ONLY = frozenset({LEGAL})  # legal holds, referral
+ADMIN_ONLY = frozenset({ADMIN})  # link weights, detectors, routing thresholds
+
 
 def user_roles(user: AbstractBaseUser | AnonymousUser) -> frozenset[str]:
     if not user.is_authenticated:
         return frozenset()
     cached = getattr(user, "_quarry_roles", None)
     if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True)) & frozenset(ALL_ROLES)
+        cached = frozenset(user.groups.values_list("name", flat=True)) & STAFF_ROLES
         user._quarry_roles = cached
     return cached
-
-
-def has_role(user, *roles: str) -> bool:
-    return bool(user_roles(user) & set(roles))

@@ -1,9 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
 
-from . import dashboard
 from .signin import signin_failure_record, signin_failures_clear, signin_is_throttled
 
 
@@ -31,19 +27,3 @@ class SignInView(auth_views.LoginView):
     def form_valid(self, form):
         signin_failures_clear(username=form.get_user().get_username(), ip=_ip(self.request))
         return super().form_valid(form)
-
-
-@login_required
-@require_GET
-def home(request):
-    user = request.user
-    context = {
-        "by_state": dashboard.open_by_state(user),
-        "breaches": dashboard.sla_breaches(user),
-        "signal_chart": dashboard.signals_per_day(),
-        "signal_days": dashboard.SIGNAL_DAYS,
-        "detectors": dashboard.detector_health(),
-        "set_aside": dashboard.routing_set_aside(),
-        "clusters": dashboard.largest_clusters(user),
-    }
-    return render(request, "core/dashboard.html", context)

@@ -4,8 +4,8 @@ from django.contrib import admin, messages
 from django.db.models import Q
 from django.utils import timezone
 
-from cases.admin import ReadOnlyAdmin
 from cases.selectors import cases_visible_to
+from core.admin import ReadOnlyAdmin
 
 from .feeds import feed_health
 from .models import Detector, DetectorMode, FeedPoll, RejectedSignal, RoutingSettings, Signal

@@ -16,15 +16,13 @@ from rest_framework.exceptions import APIException, ParseError, UnsupportedMedia
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.enqueue import task_enqueue_on_commit
-
 from . import schema
 from .auth import DetectorTokenAuthentication, IsDetector
+from .handoff import signals_routing_request
 from .ingestion import CREATED, DUPLICATE, ingest_items
 from .models import Detector
 from .ocsf import finding_to_signal
 from .selectors import detector_status
-from .tasks import signals_route_pending
 from .validation import MAX_BATCH, signal_checked, signal_validate, signals_decode_fast
 
 
@@ -119,7 +117,7 @@ def _items_from_body(request, key: str) -> tuple[list, bool]:
 def _respond(detector: Detector, items: list, convert) -> Response:
     report, created_ids = ingest_items(detector, items, convert)
     if created_ids:
-        task_enqueue_on_commit(signals_route_pending)
+        signals_routing_request()
     if report[CREATED]:
         code = status.HTTP_201_CREATED
     elif report[DUPLICATE]:

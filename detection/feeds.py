@@ -25,8 +25,7 @@ from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
-from core.enqueue import task_enqueue_on_commit
-
+from .handoff import signals_routing_request
 from .ingestion import ingest_items
 from .models import Detector, DetectorFeedState, DetectorMode, FeedPoll, RejectedSignal
 from .validation import signal_checked, signal_validate, signals_decode_fast
@@ -152,9 +151,7 @@ def feed_page_store(*, detector: Detector, cursor: str, page: Page) -> dict | No
         rejected_total=F("rejected_total") + len(rejected),
     )
     if created_ids:
-        from .tasks import signals_route_pending
-
-        task_enqueue_on_commit(signals_route_pending)
+        signals_routing_request()
     return report
 
 

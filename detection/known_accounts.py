@@ -28,10 +28,13 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import connection
 
+from core.locks import ACCOUNTS_INGEST
+
 from .validation import Attribute
 
-# Two-key advisory lock "ingestion against deletion of accounts" (0x51A7-0x51A9 are taken).
-INGEST_LOCK = (0x51AA, 0)
+# Two-key advisory lock "ingestion against deletion of accounts" (the trigger of migration 0007
+# takes its exclusive side).
+INGEST_LOCK = (ACCOUNTS_INGEST, 0)
 
 
 class Known:

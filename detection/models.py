@@ -2,6 +2,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
+from cases.models import Severity
+
 
 class SignalKind(models.TextChoices):
     VOLUME_ANOMALY = "volume_anomaly", "Volume anomaly"
@@ -109,7 +111,7 @@ class Signal(models.Model):
                 condition=Q(kind__in=SignalKind.values), name="signal_kind_valid"
             ),
             models.CheckConstraint(
-                condition=Q(severity__in=["low", "medium", "high", "critical"]),
+                condition=Q(severity__in=Severity.values),
                 name="signal_severity_valid",
             ),
         ]
@@ -202,7 +204,7 @@ class RejectedSignal(models.Model):
 class RoutingSettings(models.Model):
     """Admin-set routing thresholds; a single row (id 1), made on first read."""
 
-    strong_min_severity = models.CharField(max_length=10, default="high")
+    strong_min_severity = models.CharField(max_length=10, default=Severity.HIGH)
     strong_min_confidence = models.PositiveSmallIntegerField(default=80)
     weak_case_score = models.FloatField(default=12.0)
 
@@ -212,7 +214,7 @@ class RoutingSettings(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(id=1), name="routing_settings_singleton"),
             models.CheckConstraint(
-                condition=Q(strong_min_severity__in=["low", "medium", "high", "critical"]),
+                condition=Q(strong_min_severity__in=Severity.values),
                 name="routing_strong_severity_valid",
             ),
             models.CheckConstraint(

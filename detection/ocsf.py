@@ -15,18 +15,20 @@ native signal shape and then validates it like any other signal. Errors name the
 
 from datetime import UTC, datetime
 
+from cases.models import Severity
+
 from .validation import ATTRIBUTE_TYPES, KINDS, ItemErrors, SignalIn, signal_validate
 
 DETECTION_FINDING = 2004
 
 SEVERITY_BY_ID = {
-    0: "low",
-    1: "low",
-    2: "low",
-    3: "medium",
-    4: "high",
-    5: "critical",
-    6: "critical",
+    0: Severity.LOW,
+    1: Severity.LOW,
+    2: Severity.LOW,
+    3: Severity.MEDIUM,
+    4: Severity.HIGH,
+    5: Severity.CRITICAL,
+    6: Severity.CRITICAL,
 }
 CONFIDENCE_BY_ID = {1: 30, 2: 60, 3: 90}
 

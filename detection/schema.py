@@ -6,36 +6,48 @@ from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
 from accounts.models import AttributeType
+from cases.models import Severity
 
 from .models import SignalKind
-from .validation import MAX_BATCH
-
-SEVERITIES = ["low", "medium", "high", "critical"]
+from .validation import (
+    MAX_ACCOUNTS_PER_SIGNAL,
+    MAX_ATTRIBUTE_VALUE,
+    MAX_ATTRIBUTES_PER_ACCOUNT,
+    MAX_BATCH,
+    MAX_COUNTRY,
+    MAX_EMAIL,
+    MAX_EXTERNAL_ID,
+    MAX_NAME,
+    MAX_SUMMARY,
+    SEVERITIES,
+)
 
 
 class AttributeDoc(serializers.Serializer):
     type = serializers.ChoiceField(choices=AttributeType.values)
-    value = serializers.CharField(max_length=500)
+    value = serializers.CharField(max_length=MAX_ATTRIBUTE_VALUE)
 
 
 class AccountDoc(serializers.Serializer):
-    external_id = serializers.CharField(max_length=200)
-    name = serializers.CharField(max_length=200, required=False)
-    email = serializers.CharField(max_length=320, required=False)
-    organisation = serializers.CharField(max_length=200, required=False)
-    country = serializers.CharField(max_length=2, required=False)
+    external_id = serializers.CharField(max_length=MAX_EXTERNAL_ID)
+    name = serializers.CharField(max_length=MAX_NAME, required=False)
+    email = serializers.CharField(max_length=MAX_EMAIL, required=False)
+    organisation = serializers.CharField(max_length=MAX_NAME, required=False)
+    country = serializers.CharField(max_length=MAX_COUNTRY, required=False)
     signup_at = serializers.DateTimeField(required=False)
-    attributes = AttributeDoc(many=True, required=False)
+    attributes = AttributeDoc(many=True, required=False, max_length=MAX_ATTRIBUTES_PER_ACCOUNT)
 
 
 class SignalDoc(serializers.Serializer):
-    external_id = serializers.CharField(max_length=200, help_text="Unique per detector.")
+    external_id = serializers.CharField(
+        max_length=MAX_EXTERNAL_ID, help_text="Unique per detector."
+    )
     kind = serializers.ChoiceField(choices=SignalKind.values)
-    severity = serializers.ChoiceField(choices=SEVERITIES)
+    severity = serializers.ChoiceField(choices=sorted(SEVERITIES, key=Severity.values.index))
     confidence = serializers.IntegerField(min_value=0, max_value=100)
     observed_at = serializers.DateTimeField(help_text="ISO 8601 with a time zone.")
-    summary = serializers.CharField(max_length=10000, required=False)
-    accounts = AccountDoc(many=True, required=False)
+    summary = serializers.CharField(max_length=MAX_SUMMARY, required=False)
+    accounts = AccountDoc(many=True, required=False, max_length=MAX_ACCOUNTS_PER_SIGNAL)
     observables = serializers.ListField(child=serializers.JSONField(), required=False)
     payload = serializers.DictField(required=False, help_text="The raw detector payload.")
 

@@ -12,10 +12,11 @@ import msgspec
 import orjson
 
 from accounts.models import AttributeType
+from cases.models import Severity
 
 from .models import SignalKind
 
-SEVERITIES = frozenset(["low", "medium", "high", "critical"])
+SEVERITIES = frozenset(Severity.values)
 KINDS = frozenset(SignalKind.values)
 ATTRIBUTE_TYPES = frozenset(AttributeType.values)
 MAX_BATCH = 5000
@@ -23,6 +24,11 @@ MAX_ACCOUNTS_PER_SIGNAL = 200
 MAX_ATTRIBUTES_PER_ACCOUNT = 100
 MAX_SUMMARY = 10_000
 MAX_JSON_CHARS = 256 * 1024
+MAX_EXTERNAL_ID = 200  # a signal's or an account's id at the detector
+MAX_NAME = 200  # an account's name and organisation
+MAX_EMAIL = 320
+MAX_COUNTRY = 2  # ISO 3166-1 alpha-2
+MAX_ATTRIBUTE_VALUE = 500
 
 
 def _text_type(max_len: int, min_len: int = 0):
@@ -33,18 +39,18 @@ class Attribute(msgspec.Struct, frozen=True):
     """One attribute of an account (frozen, so equal attributes fold in a set)."""
 
     type: Literal[tuple(sorted(ATTRIBUTE_TYPES))]  # type: ignore[valid-type]
-    value: _text_type(500, 1)
+    value: _text_type(MAX_ATTRIBUTE_VALUE, 1)
 
 
 class AccountIn(msgspec.Struct):
     """An account a signal names. Its attributes may repeat (the fast path does not fold them:
     storing them does)."""
 
-    external_id: _text_type(200, 1)
-    name: _text_type(200) = ""
-    email: _text_type(320) = ""
-    organisation: _text_type(200) = ""
-    country: _text_type(2) = ""
+    external_id: _text_type(MAX_EXTERNAL_ID, 1)
+    name: _text_type(MAX_NAME) = ""
+    email: _text_type(MAX_EMAIL) = ""
+    organisation: _text_type(MAX_NAME) = ""
+    country: _text_type(MAX_COUNTRY) = ""
     # Decoded as text by the fast path, then read by `parse_time` like the slow path does (so
     # both take the same forms: msgspec's own reader takes fewer, and rounds where Python
     # truncates); a UTC datetime once checked.
@@ -58,14 +64,15 @@ class SignalIn(msgspec.Struct):
     arrive as raw JSON, until the fast path's own pass turns them into what the slow path
     builds."""
 
-    external_id: _text_type(200, 1)
+    external_id: _text_type(MAX_EXTERNAL_ID, 1)
     kind: Literal[tuple(sorted(KINDS))]  # type: ignore[valid-type]
     severity: Literal[tuple(sorted(SEVERITIES))]  # type: ignore[valid-type]
     confidence: Annotated[int, msgspec.Meta(ge=0, le=100)]
     observed_at: str  # as signup_at
     summary: _text_type(MAX_SUMMARY) = ""
     accounts: Annotated[
-        list[_text_type(200, 1) | AccountIn], msgspec.Meta(max_length=MAX_ACCOUNTS_PER_SIGNAL)
+        list[_text_type(MAX_EXTERNAL_ID, 1) | AccountIn],
+        msgspec.Meta(max_length=MAX_ACCOUNTS_PER_SIGNAL),
     ] = []
     observables_json: msgspec.Raw = msgspec.field(default=msgspec.Raw(b"null"), name="observables")
     payload_json: msgspec.Raw = msgspec.field(default=msgspec.Raw(b"null"), name="payload")
@@ -179,7 +186,7 @@ def _account_plain(raw) -> AccountIn | None:
         raw.keys() & _ACCOUNT_DETAILS
         or type(attrs) not in (list, tuple)
         or len(attrs) > MAX_ATTRIBUTES_PER_ACCOUNT
-        or not _plain_text(raw.get("external_id"), 200)
+        or not _plain_text(raw.get("external_id"), MAX_EXTERNAL_ID)
     ):
         return None
     pairs = []
@@ -191,7 +198,7 @@ def _account_plain(raw) -> AccountIn | None:
         if (
             kind not in ATTRIBUTE_TYPES
             or type(value) is not str
-            or not 0 < len(value) <= 500
+            or not 0 < len(value) <= MAX_ATTRIBUTE_VALUE
             or not value.isascii()
             or "\x00" in value
         ):
@@ -207,14 +214,16 @@ def _account(raw, j: int, errors: list) -> AccountIn | None:
             return plain
     at = f"accounts[{j}]"
     if isinstance(raw, str):
-        ext = _text(raw, (at,), errors, max_len=200, required=True)
+        ext = _text(raw, (at,), errors, max_len=MAX_EXTERNAL_ID, required=True)
         return AccountIn(external_id=ext) if ext else None
     if not isinstance(raw, dict):
         errors.append({"field": at, "message": "Must be an object or an account id string."})
         return None
     before = len(errors)
     get = raw.get
-    ext = _text(get("external_id"), (at, ".external_id"), errors, max_len=200, required=True)
+    ext = _text(
+        get("external_id"), (at, ".external_id"), errors, max_len=MAX_EXTERNAL_ID, required=True
+    )
     attrs = get("attributes") or []
     if not isinstance(attrs, list):
         errors.append({"field": f"{at}.attributes", "message": "Must be an array."})
@@ -246,17 +255,21 @@ def _account(raw, j: int, errors: list) -> AccountIn | None:
             )
             continue
         value = _text(
-            attr.get("value"), (at, f".attributes[{k}].value"), errors, max_len=500, required=True
+            attr.get("value"),
+            (at, f".attributes[{k}].value"),
+            errors,
+            max_len=MAX_ATTRIBUTE_VALUE,
+            required=True,
         )
         if value:
             pairs.append(Attribute(kind, value))
     signup_at = get("signup_at")
     account = AccountIn(
         external_id=ext,
-        name=_text(get("name"), (at, ".name"), errors, max_len=200),
-        email=_text(get("email"), (at, ".email"), errors, max_len=320),
-        organisation=_text(get("organisation"), (at, ".organisation"), errors, max_len=200),
-        country=_text(get("country"), (at, ".country"), errors, max_len=2).upper(),
+        name=_text(get("name"), (at, ".name"), errors, max_len=MAX_NAME),
+        email=_text(get("email"), (at, ".email"), errors, max_len=MAX_EMAIL),
+        organisation=_text(get("organisation"), (at, ".organisation"), errors, max_len=MAX_NAME),
+        country=_text(get("country"), (at, ".country"), errors, max_len=MAX_COUNTRY).upper(),
         signup_at=None
         if signup_at is None
         else parse_time(signup_at, f"{at}.signup_at", errors, required=False),
@@ -271,7 +284,7 @@ def signal_validate(raw) -> SignalIn:
         raise ItemErrors([{"field": "", "message": "A signal must be a JSON object."}])
     errors: list[dict] = []
     external_id = _text(
-        raw.get("external_id"), ("external_id",), errors, max_len=200, required=True
+        raw.get("external_id"), ("external_id",), errors, max_len=MAX_EXTERNAL_ID, required=True
     )
     kind = raw.get("kind")
     if kind not in KINDS:

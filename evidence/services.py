@@ -18,14 +18,16 @@ from django.utils import timezone
 
 from cases.audit import event_append
 from cases.models import Case
-from core.errors import DomainError
-from core.roles import INVESTIGATOR, LEAD, LEGAL, user_roles
+from cases.services import case_lock_for_change
+from core.errors import DomainError, PermissionDenied
+from core.roles import CONTRIBUTE_ROLES, user_roles
 
 from .models import CustodyAction, CustodyEvent, Evidence, storage_key_for
 from .storage import evidence_storage
 
 CHUNK = 1024 * 1024
-UPLOAD_ROLES = {INVESTIGATOR, LEAD, LEGAL}
+UPLOAD_REFUSAL = "Adding evidence needs the investigator, lead or legal role."
+CLOSED_NO_EVIDENCE = "A closed case takes no new evidence."
 
 
 @dataclass
@@ -126,12 +128,12 @@ def evidence_add(
 ) -> tuple[Evidence, bool]:
     """Store a file as evidence of a case. Returns (evidence, created); the same bytes added to
     the same case again return the existing item."""
-    if not (user_roles(user) & UPLOAD_ROLES):
-        raise DomainError(
-            "Adding evidence needs the investigator, lead or legal role.", field="file", status=403
-        )
+    # Checked once before the (long) hashing, to refuse early, and again under the case's lock
+    # before anything is recorded: the case may close while the bytes stream in.
+    if not (user_roles(user) & CONTRIBUTE_ROLES):
+        raise PermissionDenied(UPLOAD_REFUSAL, field="file")
     if not case.is_open:
-        raise DomainError("A closed case takes no new evidence.", field="file")
+        raise DomainError(CLOSED_NO_EVIDENCE, field="file")
     hashed = hash_stream_to_tempfile(chunks)
     if hashed.size == 0:
         os.unlink(hashed.path)
@@ -146,6 +148,14 @@ def evidence_add(
     now = timezone.now()
     try:
         with transaction.atomic():
+            case = case_lock_for_change(
+                case=case,
+                user=user,
+                roles=CONTRIBUTE_ROLES,
+                refusal=UPLOAD_REFUSAL,
+                field="file",
+                closed=CLOSED_NO_EVIDENCE,
+            )
             item = Evidence.objects.create(
                 case=case,
                 sha256=hashed.sha256,

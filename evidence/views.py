@@ -9,10 +9,11 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from cases.forms import EvidenceForm
 from cases.selectors import case_get_for_user
 from core.errors import DomainError
+from core.http import client_ip
 
+from .forms import EvidenceForm
 from .models import Evidence
 from .services import evidence_add, evidence_open, evidence_record_download, evidence_record_view
 
@@ -21,10 +22,6 @@ PREVIEW_CSV_ROWS = 200
 # Images a browser renders without running anything (SVG is left out: it can carry script).
 INLINE_IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 TEXT_TYPES = {"text/plain", "text/csv", "application/json"}
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _wants_json(request) -> bool:

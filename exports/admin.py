@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from cases.admin import ReadOnlyAdmin
 from cases.selectors import cases_visible_to
+from core.admin import ReadOnlyAdmin
 
 from .models import Export
 

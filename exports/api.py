@@ -7,7 +7,7 @@ from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from cases.selectors import case_get_for_user
-from evidence.views import client_ip
+from core.http import client_ip
 
 from .models import ExportStatus
 from .selectors import export_get_for_case, exports_of_case

@@ -2,12 +2,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.jobs import JobStatus
 
-class ExportStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+ExportStatus = JobStatus
 
 
 class Export(models.Model):
@@ -35,7 +32,7 @@ class Export(models.Model):
     key_fingerprint = models.CharField(max_length=64, blank=True)
     payload_oxum = models.CharField(max_length=40, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    # When the recovery sweep last published the build again (core/recovery.py); a new attempt
+    # When the recovery sweep last published the build again (ops/recovery.py); a new attempt
     # clears it. It spaces the sweep's re-publishes of one export by its grace period.
     requeued_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,4 +1,4 @@
-"""Exports and legal holds. Requesting an export, its outcome and every download are written to
+"""Exports. Requesting an export, its outcome and every download are written to
 the case's audit trail and to the custody log of each evidence file the bundle includes.
 
 The build itself (`export_run`) holds no transaction while it streams: it claims the export
@@ -12,15 +12,16 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from cases.audit import actor_label, event_append
 from cases.models import Case
+from cases.services import case_lock_for_change
 from core.enqueue import task_enqueue_on_commit
 from core.errors import DomainError, PermissionDenied
-from core.locks import advisory_lock_try
-from core.roles import LEAD, LEGAL, user_roles
+from core.jobs import job_claim
+from core.locks import EXPORT_BUILD
+from core.roles import EXPORT_ROLES, user_roles
 from evidence.models import CustodyAction, Evidence
 from evidence.services import custody_record
 
@@ -36,9 +37,10 @@ from .models import Export, ExportStatus
 
 logger = logging.getLogger(__name__)
 
-EXPORT_ROLES = frozenset({LEGAL, LEAD})
-BUILD_LOCK_NAMESPACE = 0x51A8  # first key of the session advisory lock "building export N"
+EXPORT_REFUSAL = "Exports need the legal or lead role."
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes
+# The build task (exports/tasks.py), named: the task module imports this one.
+EXPORT_BUILD_TASK = "exports.tasks.export_build"
 
 
 def export_dir() -> Path:
@@ -59,7 +61,7 @@ def bundle_available(export: Export) -> bool:
 
 def export_role_require(user) -> None:
     if user is not None and not (user_roles(user) & EXPORT_ROLES):
-        raise PermissionDenied("Exports need the legal or lead role.", field="export")
+        raise PermissionDenied(EXPORT_REFUSAL, field="export")
 
 
 def _custody_all(export: Export, *, detail: str, actor, ids: list[int] | None = None) -> None:
@@ -82,9 +84,16 @@ def export_request(
     """Queue an export of the case. `user` is None only for an operator at the shell, named by
     `operator`. The evidence set and the audit trail's length are fixed here, so that a build
     run again after a crash produces the same bundle."""
-    export_role_require(user)
     label = actor_label(user) if user is not None else operator or "operator"
-    locked = Case.objects.select_for_update().get(pk=case.pk)
+    # A closed case is exported too: referral, and a court's later request, come after.
+    locked = case_lock_for_change(
+        case=case,
+        user=user,
+        roles=EXPORT_ROLES,
+        refusal=EXPORT_REFUSAL,
+        field="export",
+        closed=None,
+    )
     evidence_ids = list(
         Evidence.objects.filter(case=locked).order_by("pk").values_list("pk", flat=True)
     )
@@ -113,18 +122,8 @@ def export_request(
     export.save(update_fields=["options"])
     _custody_all(export, detail=f"export {export.pk} started", actor=label)
     if enqueue:
-        from .tasks import export_build
-
-        task_enqueue_on_commit(export_build, export.pk)
+        task_enqueue_on_commit(EXPORT_BUILD_TASK, export.pk)
     return export
-
-
-def _build_lock(export_id: int):
-    """A session-level advisory lock held for the whole build. PostgreSQL drops it when the
-    builder's connection dies, so a build killed halfway leaves the lock free and the export
-    in `running`: the next delivery of the task (or the recovery sweep's re-publish) finds both
-    and builds it again."""
-    return advisory_lock_try(BUILD_LOCK_NAMESPACE, export_id)
 
 
 class _ProgressReporter:
@@ -151,20 +150,12 @@ class _ProgressReporter:
 def export_run(*, export_id: int) -> Export | None:
     """Build the bundle of a queued export (or of a running one whose builder died). Returns
     None when there is nothing to do: another worker is building it, or it is finished."""
-    with _build_lock(export_id) as acquired:
-        if not acquired:
-            return None
-        claimed = Export.objects.filter(
-            pk=export_id, status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING]
-        ).update(
-            status=ExportStatus.RUNNING,
-            started_at=timezone.now(),
-            attempts=F("attempts") + 1,
-            progress=0,
-            current_item="",
-            error="",
-            requeued_at=None,
-        )
+    # The build lock is held for the whole build: PostgreSQL drops it when the builder's
+    # connection dies, so a build killed halfway leaves the lock free and the export `running`,
+    # and the next delivery of the task (or the recovery sweep's re-publish) builds it again.
+    with job_claim(
+        Export, export_id, lock=EXPORT_BUILD, progress=0, current_item="", error=""
+    ) as claimed:
         if not claimed:
             return None
         export = Export.objects.select_related("case").get(pk=export_id)
@@ -291,33 +282,3 @@ def export_record_download(*, export: Export, user, ip: str | None, user_agent: 
             user_agent=user_agent,
             detail=f"export {export.pk} downloaded",
         )
-
-
-def _legal_hold_set(*, case: Case, user, hold: bool, reason: str) -> Case:
-    if LEGAL not in user_roles(user):
-        verb = "Placing" if hold else "Lifting"
-        raise PermissionDenied(f"{verb} a legal hold needs the legal role.", field="legal_hold")
-    locked = Case.objects.select_for_update().get(pk=case.pk)
-    if locked.legal_hold == hold:
-        return locked
-    locked.legal_hold = hold
-    locked.updated_at = timezone.now()
-    locked.save(update_fields=["legal_hold", "updated_at"])
-    event_append(
-        case=locked,
-        kind="case.legal_hold_placed" if hold else "case.legal_hold_lifted",
-        actor=user,
-        data={"reason": reason},
-    )
-    return locked
-
-
-@transaction.atomic
-def legal_hold_place(*, case: Case, user, reason: str = "") -> Case:
-    """While the hold stands, the database refuses to delete the case's evidence or the case."""
-    return _legal_hold_set(case=case, user=user, hold=True, reason=reason)
-
-
-@transaction.atomic
-def legal_hold_lift(*, case: Case, user, reason: str = "") -> Case:
-    return _legal_hold_set(case=case, user=user, hold=False, reason=reason)

@@ -5,9 +5,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from cases.selectors import case_get_for_user
+from cases.services import legal_hold_lift, legal_hold_place
 from core.errorpages import domain_error_page
 from core.errors import DomainError
-from evidence.views import client_ip
+from core.http import client_ip
 
 from .keys import public_key_pem
 from .selectors import export_get_for_case
@@ -16,8 +17,6 @@ from .services import (
     export_path,
     export_record_download,
     export_request,
-    legal_hold_lift,
-    legal_hold_place,
 )
 
 

@@ -5,8 +5,8 @@ from django.urls import reverse
 from accounts import graph
 from accounts.clustering import cluster_recompute_all
 from accounts.models import CaseAccount, ClusterMember, ClusterRecompute
-from accounts.selectors import account_signals
 from accounts.tasks import cluster_recompute_run
+from detection.selectors import account_signals
 from tests.factories import AccountFactory, DetectorFactory, SignalFactory, UserFactory
 
 from .conftest import account_with, set_weight

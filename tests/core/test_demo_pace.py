@@ -8,7 +8,7 @@ from django.core.management import call_command
 from accounts.models import ClusterMember
 from cases.models import Case
 from core.roles import ALL_ROLES
-from detection.reference_feed import CampaignFeed
+from devdata.reference_feed import CampaignFeed
 
 
 def _clusters(feed: CampaignFeed, signals: range) -> set[int]:

@@ -10,10 +10,11 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import ClusterRecompute
-from accounts.tasks import RECOMPUTE_LOCK_NAMESPACE, cluster_recompute_run
-from core.recovery import work_recover
+from accounts.tasks import cluster_recompute_run
+from core.locks import CLUSTER_RECOMPUTE_JOB, EXPORT_BUILD
 from exports.models import Export, ExportStatus
-from exports.services import BUILD_LOCK_NAMESPACE, export_request, export_run
+from exports.services import export_request, export_run
+from ops.recovery import work_recover
 
 EXPORTS = "exports.tasks.export_build"
 RECOMPUTES = "accounts.cluster_recompute"
@@ -67,7 +68,7 @@ def test_an_export_still_queued_after_the_grace_period_is_published_again_once(c
 def test_a_running_export_whose_builder_lives_is_left_alone(case, larry, other_session):
     export = _queued_export(case, larry)
     Export.objects.filter(pk=export.pk).update(status=ExportStatus.RUNNING, attempts=1)
-    other_session.execute("SELECT pg_advisory_lock(%s, %s)", [BUILD_LOCK_NAMESPACE, export.pk])
+    other_session.execute("SELECT pg_advisory_lock(%s, %s)", [EXPORT_BUILD, export.pk])
     assert work_recover()[EXPORTS] == []
 
 
@@ -102,7 +103,7 @@ def test_a_stalled_cluster_recompute_is_published_again(db, other_session):
     queued = ClusterRecompute.objects.create()
     _age(ClusterRecompute, queued.pk)
     alive = ClusterRecompute.objects.create(status="running")
-    other_session.execute("SELECT pg_advisory_lock(%s, %s)", [RECOMPUTE_LOCK_NAMESPACE, alive.pk])
+    other_session.execute("SELECT pg_advisory_lock(%s, %s)", [CLUSTER_RECOMPUTE_JOB, alive.pk])
     dead = ClusterRecompute.objects.create(status="running")
     ClusterRecompute.objects.create(status="done", progress=100)
     assert sorted(work_recover()[RECOMPUTES]) == [queued.pk, dead.pk]

@@ -1,6 +1,6 @@
 from detection.ingestion import signal_ingest_batch
-from detection.routing import signals_route
 from detection.validation import signal_validate
+from routing.services import signals_route
 
 
 def ingest(detector, *items: dict) -> list[int]:

@@ -7,9 +7,9 @@ import requests
 
 from detection.feeds import _page_fast, backoff_delay, feed_fetch, feed_poll, feeds_claim_due
 from detection.models import Detector, DetectorFeedState, FeedPoll, RejectedSignal, Signal
-from detection.reference_feed import CampaignFeed, make_server, serve_in_thread
 from detection.services import detector_create
 from detection.validation import signal_validate
+from devdata.reference_feed import CampaignFeed, make_server, serve_in_thread
 
 from .conftest import signal_json, signals_comparable
 

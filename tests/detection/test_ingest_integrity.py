@@ -7,12 +7,12 @@ from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 
 from accounts.models import Account, AccountAttribute
-from core.integrity import integrity_sweep
 from detection.ingestion import signal_ingest_batch
 from detection.known_accounts import known_accounts
 from detection.models import Signal, SignalAccount
 from detection.validation import Attribute as A
 from detection.validation import signal_validate
+from ops.integrity import integrity_sweep
 
 from .conftest import signal_json
 

@@ -6,11 +6,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from core.dashboard import routing_set_aside
-from detection import tasks
 from detection.models import Signal
-from detection.routing import RoutingFailed, signals_route_isolating
 from detection.services import detector_create
+from routing import tasks
+from routing.services import RoutingFailed, signals_route_isolating
+from web.dashboard import routing_set_aside
 
 from .routing_helpers import ingest, item
 

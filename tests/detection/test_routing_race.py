@@ -9,9 +9,10 @@ import time
 import pytest
 from django.db import connection, transaction
 
-from accounts.clustering import CLUSTER_STRIPE_LOCK, cluster_update_for_accounts, clusters_lock
+from accounts.clustering import cluster_update_for_accounts, clusters_lock
 from accounts.models import AccountAttribute, ClusterMember
 from cases.models import Case
+from core.locks import CLUSTER_STRIPE
 from detection.models import Signal
 from detection.services import detector_create
 from tests.factories import AccountFactory
@@ -47,7 +48,7 @@ def _waiting(on_relation: str | None = None) -> int:
             "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
             "AND ((locktype = 'advisory' AND classid = %s AND objsubid = 2) "
             "     OR (locktype = 'relation' AND relation = to_regclass(%s)))",
-            [CLUSTER_STRIPE_LOCK, on_relation],
+            [CLUSTER_STRIPE, on_relation],
         )
         return cursor.fetchone()[0]
 

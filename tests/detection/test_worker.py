@@ -8,8 +8,8 @@ import pytest
 
 from cases.models import Case
 from detection.models import Signal
-from detection.reference_feed import CampaignFeed, make_server, serve_in_thread
 from detection.services import detector_create
+from devdata.reference_feed import CampaignFeed, make_server, serve_in_thread
 from tests.worker import broker_at, start_worker, stop_worker, wait_for
 
 from .conftest import signal_json

@@ -9,9 +9,9 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from detection.models import Detector, DetectorFeedState, FeedPoll, Signal
-from detection.reference_feed import CampaignFeed, make_server, serve_in_thread
 from detection.services import detector_create
 from detection.tasks import feeds_poll_due
+from devdata.reference_feed import CampaignFeed, make_server, serve_in_thread
 from tests.worker import beat_until, kill_worker, start_worker, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

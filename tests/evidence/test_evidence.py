@@ -3,6 +3,7 @@ import os
 
 import pytest
 
+from core.errors import DomainError
 from evidence.models import CustodyEvent, Evidence, storage_key_for
 from evidence.services import evidence_add, evidence_verify
 
@@ -94,3 +95,28 @@ def test_download_writes_a_custody_event(client, alice, case):
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"abc"
     assert item.custody.filter(action="downloaded", actor_label="alice").exists()
+
+
+def test_a_case_closed_while_the_file_streams_in_takes_no_evidence(alice, lena, case):
+    """The case is checked again under its lock once the bytes are hashed: a close that lands
+    during the upload wins, and nothing of the upload is recorded."""
+    from cases.services import case_transition
+
+    def closing_midway():
+        yield b"first half "
+        case_transition(
+            case=case,
+            user=lena,
+            to_state="closed",
+            resolution="benign",
+            closing_summary="Closed during an upload.",
+        )
+        yield b"second half"
+
+    events_before = case.events.count()
+    with pytest.raises(DomainError) as info:
+        evidence_add(case=case, user=alice, chunks=closing_midway(), original_name="late.txt")
+    assert info.value.message == "A closed case takes no new evidence."
+    assert not Evidence.objects.filter(case=case).exists()
+    assert not case.events.filter(kind="evidence.added").exists()
+    assert case.events.count() == events_before + 1  # the close, nothing else

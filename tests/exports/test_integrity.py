@@ -7,11 +7,11 @@ import tracemalloc
 import psycopg
 from django.db import connection
 
+from core.locks import EXPORT_BUILD
 from evidence.models import storage_key_for
 from evidence.services import evidence_add
 from exports.models import Export, ExportStatus
 from exports.services import (
-    BUILD_LOCK_NAMESPACE,
     export_dir,
     export_path,
     export_request,
@@ -109,7 +109,7 @@ def test_an_export_being_built_by_a_live_worker_is_left_alone(case, larry):
         autocommit=True,
     )
     try:
-        other.execute("SELECT pg_advisory_lock(%s, %s)", [BUILD_LOCK_NAMESPACE, export.pk])
+        other.execute("SELECT pg_advisory_lock(%s, %s)", [EXPORT_BUILD, export.pk])
         assert export_run(export_id=export.pk) is None
         export.refresh_from_db()
         assert export.status == ExportStatus.QUEUED

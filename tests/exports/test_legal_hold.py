@@ -4,9 +4,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case
+from cases.services import legal_hold_lift, legal_hold_place
 from core.errors import PermissionDenied
 from evidence.models import Evidence
-from exports.services import legal_hold_lift, legal_hold_place
 
 
 def _bare_evidence(case, user) -> Evidence:

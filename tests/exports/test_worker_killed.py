@@ -9,11 +9,11 @@ import shutil
 import pytest
 from django.conf import settings
 
-from core.tasks import work_recover_task
 from evidence.models import CustodyEvent
 from exports import verify
 from exports.models import Export, ExportStatus
 from exports.services import export_dir, export_path, export_request, partial_dir
+from ops.tasks import work_recover_task
 from tests.helpers import add_evidence
 from tests.worker import beat_until, kill_worker, start_worker, wait_for
 

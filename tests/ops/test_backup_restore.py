@@ -1,19 +1,19 @@
-"""Backup and restore as the README describes them: `pg_dump -Fc` of the database and a copy of
-the evidence store; restored into a fresh database, `verify_integrity` finds everything intact."""
+"""Backup and restore as the README describes them: `manage.py backup DEST` (the database with
+the pg_dump of the server's own version, and the evidence store), `manage.py restore SRC` into
+a fresh database and evidence store; `verify_integrity` then finds everything intact."""
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.conf import settings
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from tests.helpers import add_evidence
-
-pytestmark = pytest.mark.skipif(not shutil.which("pg_dump"), reason="needs pg_dump and psql")
 
 
 def _url_for(database: str) -> str:
@@ -23,23 +23,30 @@ def _url_for(database: str) -> str:
     return f"postgres://{params['USER']}{password}@{host}:{port}/{database}"
 
 
-def _run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(args, capture_output=True, text=True, timeout=300, **kwargs)
+def _admin(sql: str) -> None:
+    with psycopg.connect(_url_for("postgres"), autocommit=True) as admin:
+        admin.execute(sql)
 
 
 @pytest.fixture
 def restored_name():
     name = f"{connection.settings_dict['NAME']}_restored"
-    admin = _url_for("postgres")
-    _run(["psql", admin, "-c", f'DROP DATABASE IF EXISTS "{name}"'])
+    _admin(f'DROP DATABASE IF EXISTS "{name}"')
+    _admin(f'CREATE DATABASE "{name}"')
     yield name
-    _run(["psql", admin, "-c", f'DROP DATABASE IF EXISTS "{name}"'])
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _verify(database_url: str, var_dir: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": database_url, "QUARRY_VAR_DIR": str(var_dir)}
-    return _run(
-        [sys.executable, "manage.py", "verify_integrity"], cwd=Path(settings.BASE_DIR), env=env
+def _manage(database: str, var_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    """A command in another process, against the restored database and var directory."""
+    env = {**os.environ, "DATABASE_URL": _url_for(database), "QUARRY_VAR_DIR": str(var_dir)}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=Path(settings.BASE_DIR),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -48,27 +55,17 @@ def test_a_restored_backup_verifies(
 ):
     add_evidence(case, alice, b"prompt log\n" * 100, "prompts.jsonl")
     add_evidence(case, alice, b"ts,account\n", "usage.csv")
-    source = _url_for(connection.settings_dict["NAME"])
+    backup_dir = tmp_path / "backup"
+    call_command("backup", str(backup_dir))
+    assert (backup_dir / "quarry.dump").stat().st_size > 0
+    assert len([p for p in (backup_dir / "evidence").rglob("*") if p.is_file()]) == 2
 
-    # Backup: the database, then the evidence store (files are content-addressed and never
-    # rewritten, so copying after the dump captures every file the dump refers to).
-    dump = tmp_path / "quarry.dump"
-    assert _run(["pg_dump", "-Fc", "-f", str(dump), source]).returncode == 0
-    backup_store = tmp_path / "backup" / "evidence"
-    shutil.copytree(evidence_dir, backup_store)
-
-    # Restore into a fresh database and a fresh var directory.
-    assert (
-        _run(["psql", _url_for("postgres"), "-c", f'CREATE DATABASE "{restored_name}"']).returncode
-        == 0
-    )
-    restored = _url_for(restored_name)
-    result = _run(["pg_restore", "--no-owner", "-d", restored, str(dump)])
-    assert result.returncode == 0, result.stderr
     var_dir = tmp_path / "restored-var"
-    shutil.copytree(backup_store, var_dir / "evidence")
+    result = _manage(restored_name, var_dir, "restore", str(backup_dir))
+    assert result.returncode == 0, result.stderr
+    assert "2 files copied" in result.stdout
 
-    result = _verify(restored, var_dir)
+    result = _manage(restored_name, var_dir, "verify_integrity")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "OK" in result.stdout
 
@@ -76,18 +73,28 @@ def test_a_restored_backup_verifies(
 def test_a_restore_missing_evidence_is_reported(
     transactional_db, alice, case, evidence_dir, tmp_path, restored_name
 ):
-    """The check above can fail: a backup without the evidence store does not verify."""
+    """The check above can fail: a backup without its evidence store does not verify."""
     add_evidence(case, alice, b"prompt log\n", "prompts.jsonl")
-    dump = tmp_path / "quarry.dump"
-    assert (
-        _run(
-            ["pg_dump", "-Fc", "-f", str(dump), _url_for(connection.settings_dict["NAME"])]
-        ).returncode
-        == 0
-    )
-    _run(["psql", _url_for("postgres"), "-c", f'CREATE DATABASE "{restored_name}"'])
-    restored = _url_for(restored_name)
-    assert _run(["pg_restore", "--no-owner", "-d", restored, str(dump)]).returncode == 0
-    result = _verify(restored, tmp_path / "empty-var")
+    backup_dir = tmp_path / "backup"
+    call_command("backup", str(backup_dir))
+    for path in sorted((backup_dir / "evidence").rglob("*"), reverse=True):
+        path.unlink() if path.is_file() else path.rmdir()
+    var_dir = tmp_path / "empty-var"
+    assert _manage(restored_name, var_dir, "restore", str(backup_dir)).returncode == 0
+    result = _manage(restored_name, var_dir, "verify_integrity")
     assert result.returncode != 0
     assert "MISMATCH" in result.stdout
+
+
+def test_a_restore_never_writes_over_a_database_in_use(transactional_db, tmp_path):
+    call_command("backup", str(tmp_path / "backup"))
+    with pytest.raises(CommandError, match="is not empty"):
+        call_command("restore", str(tmp_path / "backup"))
+
+
+def test_a_backup_goes_into_a_new_directory(transactional_db, tmp_path):
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "something").write_text("kept")
+    with pytest.raises(CommandError, match="not empty"):
+        call_command("backup", str(tmp_path / "old"))
+    assert (tmp_path / "old" / "something").read_text() == "kept"

@@ -11,9 +11,9 @@ import redis
 
 from accounts.models import ClusterRecompute
 from accounts.tasks import cluster_recompute_task
-from core.tasks import work_recover_task
 from exports.models import Export, ExportStatus
 from exports.tasks import export_build
+from ops.tasks import work_recover_task
 from tests.worker import beat_until, broker_at, start_worker, stop_worker, wait_for
 
 

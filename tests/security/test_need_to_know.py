@@ -1,6 +1,6 @@
 """Material of a restricted case stays hidden from non-members on pages that are not the case's."""
 
-from accounts.selectors import account_signals
+from detection.selectors import account_signals
 
 
 def test_account_signals_leave_out_a_hidden_cases_signals(world):

@@ -6,9 +6,9 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.workspace import volume_chart
 from core.dayseries import MAX_DAYS, days_between
 from detection.models import Signal
+from web.workspace import volume_chart
 
 
 def test_days_without_signals_are_zero():

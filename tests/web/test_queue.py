@@ -92,7 +92,7 @@ def test_sorting_oldest_first(client, alice):
 
 
 def test_keyset_pages_cover_every_case_once(client, alice, settings):
-    import cases.queue as queue_module
+    import web.queue as queue_module
 
     numbers = {make_case(created_by=alice, title=f"Case {i}").number for i in range(7)}
     client.force_login(alice)

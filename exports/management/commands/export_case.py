@@ -55,7 +55,11 @@ class Command(BaseCommand):
             export.refresh_from_db()
             raise CommandError(
                 f"Export {export.pk} is {export.status}: nothing to build"
-                + (" (another worker is building it)." if export.status == "running" else ".")
+                + (
+                    " (another worker is building it)."
+                    if export.status == ExportStatus.RUNNING
+                    else "."
+                )
             )
         export.refresh_from_db()
         if export.status != ExportStatus.DONE:

@@ -34,17 +34,6 @@ def markdown(text: str) -> SafeString:
     return mark_safe(clean)  # noqa: S308 - sanitised by nh3 just above
 
 
-@register.simple_tag(takes_context=True)
-def query_with(context, **changes) -> str:
-    """The current query string with some parameters replaced (empty value removes one)."""
-    params = context["request"].GET.copy()
-    for key, value in changes.items():
-        params.pop(key, None)
-        if value not in ("", None):
-            params[key] = value
-    return params.urlencode()
-
-
 @register.filter
 def stamp(value) -> str:
     """A timestamp as "YYYY-MM-DD HH:MM" in the current time zone. Tables show fifty of them

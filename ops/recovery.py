@@ -29,8 +29,13 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .enqueue import task_publish
-from .locks import advisory_lock_try
+from accounts.models import ClusterRecompute
+from accounts.tasks import cluster_recompute_task
+from core.enqueue import task_publish
+from core.jobs import JobStatus
+from core.locks import CLUSTER_RECOMPUTE_JOB, EXPORT_BUILD, advisory_lock_try
+from exports.models import Export
+from exports.tasks import export_build
 
 log = logging.getLogger(__name__)
 
@@ -57,16 +62,16 @@ def stalled_republish(work: DurableWork, *, grace_seconds: float) -> list[int]:
     cutoff = now - timedelta(seconds=grace_seconds)
     published = []
     queued = (
-        work.model.objects.filter(status="queued")
+        work.model.objects.filter(status=JobStatus.QUEUED)
         .annotate(last_publish=Coalesce("requeued_at", "created_at"))
         .filter(last_publish__lte=cutoff)
         .values_list("pk", "requeued_at")
     )
     for pk, requeued_at in queued:
-        if _claim_republish(work, pk, requeued_at, "queued", now):
+        if _claim_republish(work, pk, requeued_at, JobStatus.QUEUED, now):
             published.append(pk)
     running = (
-        work.model.objects.filter(status="running")
+        work.model.objects.filter(status=JobStatus.RUNNING)
         .filter(Q(requeued_at__isnull=True) | Q(requeued_at__lte=cutoff))
         .values_list("pk", "requeued_at")
     )
@@ -74,7 +79,7 @@ def stalled_republish(work: DurableWork, *, grace_seconds: float) -> list[int]:
         with advisory_lock_try(work.lock_namespace, pk) as free:
             # Held: its worker is alive. Free: dead, unless the row finished meanwhile, which
             # the compare-and-set (status still running) rules out.
-            dead = free and _claim_republish(work, pk, requeued_at, "running", now)
+            dead = free and _claim_republish(work, pk, requeued_at, JobStatus.RUNNING, now)
         if dead:
             published.append(pk)
     for pk in published:
@@ -84,15 +89,9 @@ def stalled_republish(work: DurableWork, *, grace_seconds: float) -> list[int]:
 
 
 def durable_work() -> list[DurableWork]:
-    from accounts.models import ClusterRecompute
-    from accounts.tasks import RECOMPUTE_LOCK_NAMESPACE, cluster_recompute_task
-    from exports.models import Export
-    from exports.services import BUILD_LOCK_NAMESPACE
-    from exports.tasks import export_build
-
     return [
-        DurableWork(Export, export_build, BUILD_LOCK_NAMESPACE),
-        DurableWork(ClusterRecompute, cluster_recompute_task, RECOMPUTE_LOCK_NAMESPACE),
+        DurableWork(Export, export_build, EXPORT_BUILD),
+        DurableWork(ClusterRecompute, cluster_recompute_task, CLUSTER_RECOMPUTE_JOB),
     ]
 
 

@@ -16,26 +16,23 @@ case the first opened. Cluster ids change when clusters merge, so after taking t
 reads its accounts' clusters again and starts over if they moved; once it holds them they
 cannot move, since a writer of clusters takes the same locks."""
 
-import json
 import logging
 from dataclasses import dataclass, field
 
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.utils import timezone
 
 from accounts.clustering import cluster_update_for_accounts, clusters_lock
-from accounts.models import CaseAccountRole
-from cases import audit
-from cases.models import SEVERITY_RANK, Case, CaseEvent
-from cases.services import case_create
-
-from .models import RoutingSettings, SignalKind
+from accounts.services import case_accounts_link_many
+from cases.audit import events_append_many
+from cases.models import SEVERITY_RANK, Case, Severity, State
+from cases.services import case_create, cases_lock_for_change_many
+from detection.models import RoutingSettings, SignalKind
 
 logger = logging.getLogger(__name__)
 
 ROUTING_ACTOR = "routing"
 ATTEMPTS = 20  # runs whose clusters moved under them before routing gives up (the sweep retries)
-SEVERITY_WEIGHT = {"low": 1, "medium": 2, "high": 4, "critical": 8}
+SEVERITY_WEIGHT = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 4, Severity.CRITICAL: 8}
 
 
 @dataclass(frozen=True)
@@ -160,8 +157,8 @@ def _open_cases_linking(account_ids: set[int]) -> dict[int, int]:
             "FROM unnest(%s::bigint[]) AS f(a) "
             "JOIN accounts_caseaccount ca ON ca.account_id = f.a "
             "JOIN cases_case c ON c.id = ca.case_id "
-            "WHERE c.state <> 'closed' ORDER BY ca.account_id, c.created_at, c.id",
-            [sorted(account_ids)],
+            "WHERE c.state <> %s ORDER BY ca.account_id, c.created_at, c.id",
+            [sorted(account_ids), State.CLOSED],
         )
         return dict(cursor.fetchall())
 
@@ -184,8 +181,8 @@ def _open_cases_of(groups: list[frozenset[int]]) -> dict[int, int]:
             "JOIN accounts_clustermember m ON m.cluster_id = f.k "
             "JOIN accounts_caseaccount ca ON ca.account_id = m.account_id "
             "JOIN cases_case c ON c.id = ca.case_id "
-            "WHERE c.state <> 'closed' ORDER BY f.g, c.created_at, c.id",
-            [indexes, clusters],
+            "WHERE c.state <> %s ORDER BY f.g, c.created_at, c.id",
+            [indexes, clusters, State.CLOSED],
         )
         return dict(cursor.fetchall())
 
@@ -246,86 +243,28 @@ def _attach_all(attach: dict[int, tuple[list[_Signal], str]]) -> None:
             "FROM unnest(%s::bigint[], %s::bigint[]) AS f(id, c) WHERE s.id = f.id",
             [[s.id for _, s in pairs], [c for c, _ in pairs]],
         )
-        linked: dict[int, list[int]] = {}
-        if links:
-            cursor.execute(
-                "INSERT INTO accounts_caseaccount (case_id, account_id, role, enforcement, "
-                "added_at) SELECT c, a, %s, 'none', now() "
-                "FROM unnest(%s::bigint[], %s::bigint[]) AS f(c, a) ORDER BY c, a "
-                "ON CONFLICT DO NOTHING RETURNING case_id, account_id",
-                [CaseAccountRole.LINKED, [c for c, _ in links], [a for _, a in links]],
-            )
-            for case_id, account_id in cursor.fetchall():
-                linked.setdefault(case_id, []).append(account_id)
-        names: dict[int, str] = {}
-        new_accounts = sorted({a for ids in linked.values() for a in ids})
-        if new_accounts:
-            cursor.execute(
-                "SELECT id, external_id FROM accounts_account WHERE id = ANY(%s)", [new_accounts]
-            )
-            names = dict(cursor.fetchall())
-    _attach_events(
-        {
+    linked = case_accounts_link_many(links)
+    events_append_many(
+        kind="signals.attached",
+        actor=ROUTING_ACTOR,
+        data_by_case={
             case_id: {
                 "reason": reason,
                 "signals": sorted(s.external_id for s in signals),
                 "signal_ids": sorted(s.id for s in signals),
-                "accounts_linked": sorted(names[a] for a in linked.get(case_id, [])),
+                "accounts_linked": linked.get(case_id, []),
             }
             for case_id, (signals, reason) in attach.items()
-        }
+        },
     )
-
-
-def _attach_events(data_by_case: dict[int, dict]) -> None:
-    """One `signals.attached` event per case, appended to each case's hash chain exactly as
-    cases.audit.event_append does (same lock, same canonical form), but for all cases in three
-    statements: a routing run touches a hundred cases, and one round trip each would be most of
-    its time."""
-    case_ids = sorted(data_by_case)
-    with connection.cursor() as cursor:
-        # event_append's own lock on each case's chain, taken in id order.
-        cursor.execute(
-            "SELECT count(pg_advisory_xact_lock(%s, k)) FROM "
-            "(SELECT k FROM unnest(%s::int[]) AS k ORDER BY k) AS ordered",
-            [audit._LOCK_NAMESPACE, case_ids],
-        )
-        cursor.execute(
-            "SELECT f.id, c.number, e.seq, e.hash FROM unnest(%s::bigint[]) AS f(id) "
-            "JOIN cases_case c ON c.id = f.id "
-            "LEFT JOIN LATERAL (SELECT seq, hash FROM cases_caseevent "
-            "  WHERE case_id = f.id ORDER BY seq DESC LIMIT 1) AS e ON true",
-            [case_ids],
-        )
-        heads = {row[0]: row[1:] for row in cursor.fetchall()}
-    at = timezone.now()
-    label = audit.actor_label(ROUTING_ACTOR)
-    events = []
-    for case_id in case_ids:
-        number, seq, prev_hash = heads[case_id]
-        seq, prev_hash = (seq or 0) + 1, prev_hash or audit.GENESIS
-        clean = json.loads(json.dumps(data_by_case[case_id], default=str))
-        payload = audit.event_payload(
-            case_number=number, seq=seq, kind="signals.attached", actor=label, at=at, data=clean
-        )
-        events.append(
-            CaseEvent(
-                case_id=case_id,
-                seq=seq,
-                kind="signals.attached",
-                actor=None,
-                actor_label=label,
-                at=at,
-                data=clean,
-                prev_hash=prev_hash,
-                hash=audit.chain_hash(prev_hash, payload),
-            )
-        )
-    CaseEvent.objects.bulk_create(events)
 
 
 class _ClustersMoved(Exception):
     """The accounts' clusters changed between reading them and locking them."""
+
+
+class _CaseClosed(Exception):
+    """A case read as open was closed before routing locked it."""
 
 
 @transaction.atomic
@@ -354,6 +293,11 @@ def _route_groups(
     groups = [(c, [s for s in m if s.id in still]) for c, m in groups]
     groups = [(c, m) for c, m in groups if m]
     open_cases = _open_cases_of([c for c, _ in groups])
+    # The cases' gate: their rows stay locked until the signals and events are in, so a case
+    # cannot close halfway. One that closed since it was read sends the run back to the start.
+    existing = set(open_cases.values()) | {case_id for case_id, _ in direct}
+    if cases_lock_for_change_many(case_ids=existing) != existing:
+        raise _CaseClosed
     pending = _waiting_weak(
         {i: clusters for i, (clusters, _) in enumerate(groups) if i not in open_cases}
     )
@@ -417,6 +361,15 @@ def signals_route(*, signal_ids: list[int]) -> int:
     Not to be called inside a transaction that other routers must see: the cluster update and
     the routing each commit on their own, and the routing takes cluster locks only after the
     cluster writer's lock is let go, never the other way round."""
+    for _ in range(ATTEMPTS):
+        try:
+            return _signals_route_once(signal_ids)
+        except _CaseClosed:
+            continue
+    raise RuntimeError(f"cases kept closing under routing for {ATTEMPTS} attempts")
+
+
+def _signals_route_once(signal_ids: list[int]) -> int:
     signals = _load(signal_ids)
     broken = {
         s.id: "linked to missing account id(s) " + ", ".join(map(str, sorted(s.dangling)))

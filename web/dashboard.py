@@ -9,9 +9,10 @@ from django.utils import timezone
 from accounts.models import CaseAccount, Cluster
 from cases.models import OPEN_STATES, State
 from cases.selectors import cases_visible_to
-from cases.workspace import volume_chart
 from detection.counts import signal_counts_by_day, signal_counts_by_detector
 from detection.models import Detector, Signal
+
+from .workspace import volume_chart
 
 SIGNAL_DAYS = 30
 LARGEST_CLUSTERS = 10
@@ -62,7 +63,7 @@ def detector_health() -> list[dict]:
 
 
 def routing_set_aside(limit: int = 5) -> dict:
-    """Signals routing could not route and set aside (detection/routing.py): how many, and the
+    """Signals routing could not route and set aside (routing/services.py): how many, and the
     newest with their reasons, so that a bad row is seen, not silently skipped."""
     aside = Signal.objects.exclude(routing_error="")
     return {

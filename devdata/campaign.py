@@ -6,6 +6,8 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from cases.models import Severity
+
 ACTORS = ["Northwind Labs", "Helix Compute", "Tesserae AI"]
 KINDS_WEIGHTED = [
     ("volume_anomaly", 30),
@@ -98,10 +100,10 @@ def campaign_accounts(
 def severity_for(confidence: int) -> str:
     """How the synthetic detectors grade a finding from its confidence."""
     if confidence > 95:
-        return "critical"
+        return Severity.CRITICAL
     if confidence > 80:
-        return "high"
-    return "medium" if confidence > 55 else "low"
+        return Severity.HIGH
+    return Severity.MEDIUM if confidence > 55 else Severity.LOW
 
 
 def campaign_signals(

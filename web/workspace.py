@@ -15,13 +15,13 @@ from django.db.models import (
 from django.db.models.functions import TruncDay
 from django.utils import timezone
 
+from cases import workflow
+from cases.audit import chain_verify
+from cases.models import Case, Resolution, State
 from core.dayseries import days_between
-from core.roles import INVESTIGATOR, LEAD, LEGAL, user_roles
+from core.roles import CONTRIBUTE_ROLES, LEAD, WORK_ROLES, user_roles
 from detection.models import Detector, SignalKind
 
-from . import workflow
-from .audit import chain_verify
-from .models import Case, Resolution, State
 from .queue import Cursor
 
 TABS = ["overview", "timeline", "evidence", "accounts", "signals", "notes", "exports"]
@@ -99,9 +99,9 @@ def case_actions(case: Case, user) -> dict:
         "can_assign": is_lead,
         "can_restrict": is_lead,
         "can_add_members": is_lead,
-        "can_edit": case.is_open and bool(roles & {INVESTIGATOR, LEAD}),
-        "can_note": bool(roles & {INVESTIGATOR, LEAD, LEGAL}),
-        "can_upload": case.is_open and bool(roles & {INVESTIGATOR, LEAD, LEGAL}),
+        "can_edit": case.is_open and bool(roles & WORK_ROLES),
+        "can_note": bool(roles & CONTRIBUTE_ROLES),
+        "can_upload": case.is_open and bool(roles & CONTRIBUTE_ROLES),
     }
 
 

@@ -3,11 +3,15 @@ import logging
 from celery import shared_task
 
 from .integrity import integrity_sweep
+from .recovery import work_recover
 
 log = logging.getLogger(__name__)
 
+# The names these tasks had before they moved here from core: beat's schedule (in settings and
+# in its database) and any message still queued name them so.
 
-@shared_task
+
+@shared_task(name="core.tasks.integrity_sweep_task")
 def integrity_sweep_task() -> int:
     """Scheduled by beat; each problem is logged (and recorded as a custody event)."""
     problems = list(integrity_sweep())
@@ -16,10 +20,8 @@ def integrity_sweep_task() -> int:
     return len(problems)
 
 
-@shared_task
+@shared_task(name="core.tasks.work_recover_task")
 def work_recover_task() -> dict[str, list[int]]:
     """Scheduled by beat: publish again the exports and cluster recomputes nobody is running
-    (core/recovery.py)."""
-    from .recovery import work_recover
-
+    (ops/recovery.py)."""
     return work_recover()

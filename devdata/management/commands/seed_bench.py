@@ -11,11 +11,9 @@ drawn from the first half of the run's accounts, so the second half has no signa
 Runs on top of whatever is there: its rows carry a fresh run tag, and case numbers are reserved
 from the same counter `case_create` uses, so later cases never collide with them."""
 
-import json
 import random
 import secrets
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -24,9 +22,10 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
-from accounts.models import AttributeType, CaseAccountRole
-from cases.audit import GENESIS, chain_hash, event_payload
-from cases.models import Resolution, State
+from accounts.models import AttributeType, CaseAccountRole, Enforcement
+from cases.bulk import CaseLoad, case_numbers_reserve, cases_created_events_load, cases_load
+from cases.models import Resolution, Severity, State
+from core.pgcopy import copy_rows, copy_value
 from core.roles import INVESTIGATOR, LEAD
 from detection.models import Detector, SignalKind
 
@@ -54,32 +53,7 @@ STATE_WEIGHTS = [
     (State.REFERRED, 3),
     (State.CLOSED, 22),
 ]
-SEVERITIES = ["low", "medium", "high", "critical"]
-ROW_BATCH = 20_000
-
-
-def _ts(value: datetime | None) -> str:
-    return value.isoformat() if value is not None else r"\N"
-
-
-def _copy(sql: str, lines: Iterator[str]) -> int:
-    """COPY text-format lines (already tab-separated, no characters that need escaping)."""
-    count = 0
-    with (
-        connection.cursor() as cursor,
-        cursor.connection.cursor() as raw,
-        raw.copy(sql) as copy,
-    ):
-        batch = []
-        for line in lines:
-            batch.append(line)
-            count += 1
-            if len(batch) >= ROW_BATCH:
-                copy.write("".join(batch))
-                batch = []
-        if batch:
-            copy.write("".join(batch))
-    return count
+SEVERITIES = Severity.values
 
 
 class Command(BaseCommand):
@@ -163,24 +137,13 @@ class Command(BaseCommand):
             ids.append(detector.pk)
         return ids
 
-    def _reserve_numbers(self, n: int, year: int) -> list[str]:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO cases_casenumbercounter (year, last) VALUES (%s, %s) "
-                "ON CONFLICT (year) DO UPDATE SET last = cases_casenumbercounter.last + %s "
-                "RETURNING last",
-                [year, n, n],
-            )
-            (last,) = cursor.fetchone()
-        return [f"QRY-{year}-{i:05d}" for i in range(last - n + 1, last + 1)]
-
-    def _cases(self, n: int, users: list) -> list[dict]:
+    def _cases(self, n: int, users: list) -> list[CaseLoad]:
         started = time.perf_counter()
         rng = self.rng
         states = [s for s, _ in STATE_WEIGHTS]
         weights = [w for _, w in STATE_WEIGHTS]
         rows = []
-        for number in self._reserve_numbers(n, self.now.year):
+        for number in case_numbers_reserve(n, self.now.year):
             created = self.now - timedelta(seconds=rng.randint(0, 365 * 86400))
             severity = rng.choice(SEVERITIES)
             state = rng.choices(states, weights)[0]
@@ -188,130 +151,40 @@ class Command(BaseCommand):
             sla = settings.QUARRY_SLA[severity]
             creator = rng.choice(users)
             rows.append(
-                {
-                    "number": number,
-                    "title": f"{actor or 'Unattributed'} {rng.choice(TOPICS)}",
-                    "summary": (
+                CaseLoad(
+                    number=number,
+                    title=f"{actor or 'Unattributed'} {rng.choice(TOPICS)}",
+                    summary=(
                         f"Traffic through {rng.choice(PROVIDERS)} proxies; "
                         f"{rng.randint(10, 5000)} accounts involved."
                     ),
-                    "severity": severity,
-                    "state": state,
-                    "actor": actor,
-                    "assignee": rng.choice(users[1:]).pk if rng.random() < 0.7 else None,
-                    "restricted": rng.random() < 0.02,
-                    "tags": sorted(set(rng.sample(TAGS, rng.randint(0, 3)))),
-                    "creator": creator,
-                    "created": created,
-                    "updated": created + timedelta(seconds=rng.randint(0, 30 * 86400)),
-                    "triage_due": created + sla["triage"],
-                    "resolve_due": created + sla["resolve"],
-                }
-            )
-        rows[0]["tags"] = [BIG_CASE_TAG]
-        rows[0]["state"] = State.INVESTIGATING
-
-        def lines():
-            for r in rows:
-                closed = r["state"] == State.CLOSED
-                yield (
-                    "\t".join(
-                        [
-                            r["number"],
-                            r["title"],
-                            r["summary"],
-                            r["severity"],
-                            r["state"],
-                            Resolution.FALSE_POSITIVE if closed else "",
-                            "Closed by seed_bench." if closed else "",
-                            r["actor"],
-                            str(r["assignee"]) if r["assignee"] else r"\N",
-                            "t" if r["restricted"] else "f",
-                            "f",
-                            "{" + ",".join(r["tags"]) + "}",
-                            str(r["creator"].pk),
-                            _ts(r["created"]),
-                            _ts(r["updated"]),
-                            _ts(r["updated"]) if closed else r"\N",
-                            _ts(r["triage_due"]),
-                            _ts(r["resolve_due"]),
-                        ]
-                    )
-                    + "\n"
+                    severity=severity,
+                    state=state,
+                    suspected_actor=actor,
+                    assignee_id=rng.choice(users[1:]).pk if rng.random() < 0.7 else None,
+                    restricted=rng.random() < 0.02,
+                    tags=sorted(set(rng.sample(TAGS, rng.randint(0, 3)))),
+                    created_by=creator,
+                    created_at=created,
+                    updated_at=created + timedelta(seconds=rng.randint(0, 30 * 86400)),
+                    triage_due_at=created + sla["triage"],
+                    resolve_due_at=created + sla["resolve"],
                 )
-
-        count = _copy(
-            "COPY cases_case (number, title, summary, severity, state, resolution, "
-            "closing_summary, suspected_actor, assignee_id, restricted, legal_hold, tags, "
-            "created_by_id, created_at, updated_at, closed_at, triage_due_at, resolve_due_at) "
-            "FROM STDIN",
-            lines(),
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT number, id FROM cases_case WHERE number = ANY(%s)",
-                [[r["number"] for r in rows]],
             )
-            ids = dict(cursor.fetchall())
+        rows[0].tags = [BIG_CASE_TAG]
+        rows[0].state = State.INVESTIGATING
         for r in rows:
-            r["id"] = ids[r["number"]]
+            if r.state == State.CLOSED:
+                r.resolution = Resolution.FALSE_POSITIVE
+                r.closing_summary = "Closed by seed_bench."
+                r.closed_at = r.updated_at
+        count = cases_load(rows)
         self._step("cases", started, count)
         return rows
 
-    def _events(self, rows: list[dict], users: list) -> None:
-        """Each case's first audit event, hashed exactly as cases.audit.event_append would."""
+    def _events(self, rows: list[CaseLoad], users: list) -> None:
         started = time.perf_counter()
-
-        def lines():
-            for r in rows:
-                label = r["creator"].get_username()
-                data = {
-                    "title": r["title"],
-                    "severity": r["severity"],
-                    "restricted": r["restricted"],
-                    "origin": "seed_bench",
-                }
-                payload = event_payload(
-                    case_number=r["number"],
-                    seq=1,
-                    kind="case.created",
-                    actor=label,
-                    at=r["created"],
-                    data=data,
-                )
-                digest = chain_hash(GENESIS, payload)
-                # COPY's text format reads a backslash as an escape: double them.
-                data_json = json.dumps(data, ensure_ascii=False).replace("\\", "\\\\")
-                yield (
-                    "\t".join(
-                        [
-                            str(r["id"]),
-                            "1",
-                            "case.created",
-                            str(r["creator"].pk),
-                            label,
-                            _ts(r["created"]),
-                            data_json,
-                            GENESIS,
-                            digest,
-                        ]
-                    )
-                    + "\n"
-                )
-
-        count = _copy(
-            "COPY cases_caseevent (case_id, seq, kind, actor_id, actor_label, at, data, "
-            "prev_hash, hash) FROM STDIN",
-            lines(),
-        )
-        # Members: the creator and the assignee, as case_create and case_assign make them.
-        pairs = {(r["id"], r["creator"].pk) for r in rows} | {
-            (r["id"], r["assignee"]) for r in rows if r["assignee"]
-        }
-        _copy(
-            "COPY cases_casemember (case_id, user_id, added_at) FROM STDIN",
-            (f"{c}\t{u}\t{_ts(self.now)}\n" for c, u in sorted(pairs)),
-        )
+        count = cases_created_events_load(rows, origin="seed_bench", added_at=self.now)
         self._step("audit events", started, count)
 
     def _accounts(self, n: int) -> list[int]:
@@ -325,12 +198,12 @@ class Command(BaseCommand):
                 ext = f"{prefix}{i:07d}"
                 signup = self.now - timedelta(days=rng.randint(0, 700))
                 yield (
-                    f"{ext}\tUser {i}\t{ext}@mail.example\t{rng.choice(orgs)}\t{_ts(signup)}\t"
+                    f"{ext}\tUser {i}\t{ext}@mail.example\t{rng.choice(orgs)}\t{copy_value(signup)}\t"
                     f"{rng.choice(['US', 'SG', 'DE', 'CN', 'BR', 'IN'])}\t"
-                    f"{rng.choice(['active'] * 8 + ['suspended', 'banned'])}\t{_ts(self.now)}\n"
+                    f"{rng.choice(['active'] * 8 + ['suspended', 'banned'])}\t{copy_value(self.now)}\n"
                 )
 
-        count = _copy(
+        count = copy_rows(
             "COPY accounts_account (external_id, name, email, organisation, signup_at, country, "
             "platform_status, first_seen_at) FROM STDIN",
             lines(),
@@ -352,9 +225,9 @@ class Command(BaseCommand):
                 if rng.random() < 0.5:
                     values[AttributeType.PAYMENT_FINGERPRINT] = f"pm_{rng.randint(1, 30000):06d}"
                 for kind, value in values.items():
-                    yield f"{account_id}\t{kind}\t{value}\t{_ts(self.now)}\n"
+                    yield f"{account_id}\t{kind}\t{value}\t{copy_value(self.now)}\n"
 
-        attrs = _copy(
+        attrs = copy_rows(
             "COPY accounts_accountattribute (account_id, type, value, first_seen_at) FROM STDIN",
             attributes(),
         )
@@ -362,7 +235,7 @@ class Command(BaseCommand):
         self._step("account attributes", started, attrs)
         return ids
 
-    def _links(self, rows: list[dict], account_ids: list[int]) -> None:
+    def _links(self, rows: list[CaseLoad], account_ids: list[int]) -> None:
         if not account_ids:
             return
         started = time.perf_counter()
@@ -373,23 +246,26 @@ class Command(BaseCommand):
             for r in rows:
                 chosen = set(rng.sample(account_ids, min(len(account_ids), rng.randint(1, 4))))
                 for account_id in sorted(chosen):
-                    yield f"{r['id']}\t{account_id}\t{rng.choice(roles)}\tnone\t{_ts(self.now)}\n"
+                    yield (
+                        f"{r.id}\t{account_id}\t{rng.choice(roles)}\t{Enforcement.NONE}\t"
+                        f"{copy_value(self.now)}\n"
+                    )
 
-        count = _copy(
+        count = copy_rows(
             "COPY accounts_caseaccount (case_id, account_id, role, enforcement, added_at) "
             "FROM STDIN",
             lines(),
         )
         self._step("case-account links", started, count)
 
-    def _signals(self, n: int, big: int, rows: list[dict], detectors: list[int]) -> None:
+    def _signals(self, n: int, big: int, rows: list[CaseLoad], detectors: list[int]) -> None:
         started = time.perf_counter()
         rng = self.rng
         kinds = SignalKind.values
         big = min(big, n)
         self._big_case_signals = big
-        case_ids = [r["id"] for r in rows]
-        big_case = rows[0]["id"] if rows else None
+        case_ids = [r.id for r in rows]
+        big_case = rows[0].id if rows else None
 
         def lines():
             for i in range(n):
@@ -400,15 +276,15 @@ class Command(BaseCommand):
                 else:
                     case_id = None
                 observed = self.now - timedelta(seconds=rng.randint(0, 180 * 86400))
-                routed = _ts(observed) if case_id else r"\N"
+                routed = copy_value(observed) if case_id else r"\N"
                 yield (
                     f"{rng.choice(detectors)}\tbench-{self.run}-{i}\t{rng.choice(kinds)}\t"
-                    f"{rng.choice(SEVERITIES)}\t{rng.randint(10, 100)}\t{_ts(observed)}\t"
-                    f"{_ts(observed)}\tseed_bench signal {i}\t[]\t{{}}\t"
+                    f"{rng.choice(SEVERITIES)}\t{rng.randint(10, 100)}\t{copy_value(observed)}\t"
+                    f"{copy_value(observed)}\tseed_bench signal {i}\t[]\t{{}}\t"
                     f"{case_id if case_id else chr(92) + 'N'}\t{routed}\n"
                 )
 
-        count = _copy(
+        count = copy_rows(
             "COPY detection_signal (detector_id, external_id, kind, severity, confidence, "
             "observed_at, received_at, summary, observables, payload, case_id, routed_at) "
             "FROM STDIN",

@@ -14,8 +14,8 @@ from accounts.clustering import cluster_recompute_all
 from accounts.models import Account, AccountAttribute, CaseAccount, CaseAccountRole, ClusterMember
 from cases.models import Case, Resolution, Severity, State
 from cases.services import case_assign, case_comment_add, case_create, case_transition
-from detection.campaign import campaign_accounts, campaign_signals
 from detection.models import Detector, Signal, SignalAccount
+from devdata.campaign import campaign_accounts, campaign_signals
 from evidence.services import evidence_add
 
 User = get_user_model()

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from detection.reference_feed import CampaignFeed, make_server
+from devdata.reference_feed import CampaignFeed, make_server
 
 
 class Command(BaseCommand):

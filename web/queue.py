@@ -10,11 +10,11 @@ from datetime import datetime
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import CaseAccount
+from cases.models import OPEN_STATES, Case, State
+from cases.selectors import cases_visible_to
 from detection.models import Signal
 
-from .models import OPEN_STATES, Case, State
 from .search_terms import excluded_terms, search_query, websearch
-from .selectors import cases_visible_to
 
 PAGE_SIZE = 50
 CASE_NUMBER = re.compile(r"^QRY-[0-9]{4}-[0-9]+$", re.IGNORECASE)

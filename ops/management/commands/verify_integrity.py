@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from core.integrity import integrity_sweep
+from ops.integrity import integrity_sweep
 
 
 class Command(BaseCommand):
