@@ -8,6 +8,7 @@ from cases.services import case_comment_add
 from detection.models import Signal
 from tests.factories import AccountFactory, DetectorFactory, make_case
 from tests.helpers import add_evidence, finished_export, force_state
+from web.workspace import TABS
 
 SIGNAL_KINDS = ["volume_anomaly", "cot_elicitation", "partner_indicator"]
 
@@ -80,10 +81,7 @@ def addresses(world: dict) -> list[str]:
         "/cases/",
         "/cases/?queue=closed",
         "/cases/?q=hydra&severity=high",
-        f"/cases/{number}/",
-        *(f"/cases/{number}/?tab={t}" for t in ("timeline", "evidence", "accounts", "signals")),
-        f"/cases/{number}/?tab=notes",
-        f"/cases/{number}/?tab=exports",
+        *(f"/cases/{number}/?tab={t}" for t in TABS),
         f"/cases/{world['restricted'].number}/",
         f"/cases/{world['closed'].number}/",
         f"/cases/{world['in_review'].number}/",
