@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint format clean-db
+.PHONY: run test bench lint format screenshots clean-db
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,8 +26,21 @@ test: $(STAMP)
 	@QUARRY_DEVDATA=1 $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
+# The README's pictures (docs/screenshots/*.png), taken by the browser tests that walk the UI.
+# `make test` writes its screenshots outside the tree; this target writes them here.
+# (The graph test starts its own Playwright: it runs before the browser fixture's session.)
+SCREENSHOT_TESTS := tests/accounts/test_graph_browser.py \
+	tests/browser/test_investigator_flow.py::test_an_investigator_works_a_case_end_to_end \
+	tests/browser/test_graph_readability.py::test_hubs_stand_aside_with_a_legend \
+	"tests/browser/test_accessibility.py::test_every_page_passes_axe_and_logs_nothing_to_the_console[alice]"
+screenshots: $(STAMP)
+	$(with_db)
+	QUARRY_DEVDATA=1 QUARRY_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(PY) -m pytest -q $(SCREENSHOT_TESTS)
+
+# A fresh clone's database has no tables yet: migrate first (a no-op when up to date).
 bench: $(STAMP)
 	$(with_db)
+	QUARRY_DEVDATA=1 $(PY) manage.py migrate --no-input -v 0
 	QUARRY_DEVDATA=1 $(PY) -m bench.run $(BENCH_ARGS)
 
 # The layers contract (pyproject.toml, [tool.importlinter]) is part of lint: an upward import

@@ -10,6 +10,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from devdata.worker import celery_worker_argv
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -129,23 +131,7 @@ def cleanup(cursor, detector_ids: list[int], account_prefixes: list[str]) -> Non
 
 def start_worker(*, concurrency: int = 2, pool: str = "prefork", env: dict | None = None):
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            pool,
-            "--concurrency",
-            str(concurrency),
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel",
-            "WARNING",
-        ],
+        celery_worker_argv(pool=pool, concurrency=concurrency),
         cwd=ROOT,
         env={**os.environ, **(env or {})},
     )

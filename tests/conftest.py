@@ -1,6 +1,10 @@
 """Named users, one per role, as in the style guide: alice investigates, lena leads, larry is
 legal, adam administers, and oscar is an investigator who is not on the case (the outsider)."""
 
+import os
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from core.roles import ADMIN, INVESTIGATOR, LEAD, LEGAL
@@ -75,3 +79,54 @@ def workers():
     yield started
     for process in started:
         stop_worker(process)
+
+
+@pytest.fixture
+def screenshots(tmp_path_factory) -> Path:
+    """Where browser tests save their screenshots: outside the working tree, except under
+    `make screenshots`, which names docs/screenshots (QUARRY_SCREENSHOTS_DIR) to refresh the
+    README's pictures."""
+    named = os.environ.get("QUARRY_SCREENSHOTS_DIR")
+    if not named:
+        return tmp_path_factory.mktemp("screenshots")
+    Path(named).mkdir(parents=True, exist_ok=True)
+    return Path(named)
+
+
+# `make test` must leave the working tree as it found it: no tracked file rewritten, no
+# untracked file left. The session compares `git status` before and after; under CI a
+# difference fails the run, on a laptop (where you may be editing meanwhile) it is reported.
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _tree_status() -> set[str] | None:
+    try:
+        result = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=all"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return set(result.stdout.splitlines()) if result.returncode == 0 else None
+
+
+def pytest_sessionstart(session):
+    session.config._quarry_tree_before = _tree_status()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    before = getattr(session.config, "_quarry_tree_before", None)
+    if before is None or os.environ.get("QUARRY_SCREENSHOTS_DIR"):
+        return
+    changed = sorted((_tree_status() or before) - before)
+    if not changed:
+        return
+    message = "the test run changed the working tree:\n  " + "\n  ".join(changed)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(message, red=bool(os.environ.get("CI")))
+    if os.environ.get("CI") and session.exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

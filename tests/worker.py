@@ -6,7 +6,6 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -14,6 +13,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
+
+from devdata.worker import celery_worker_argv
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,20 +39,7 @@ def start_worker(
         **(extra_env or {}),
     }
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            *(["--pool", "prefork", "--concurrency", "1"] if prefork else ["--pool", "solo"]),
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel",
-            "WARNING",
-        ],
+        celery_worker_argv(pool="prefork" if prefork else "solo"),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.db import connection
 
 from accounts.clustering import cluster_recompute_all
-from tests.browser.walk import screenshot
 from tests.factories import UserFactory, make_case
 
 from .conftest import bulk_accounts
@@ -52,7 +51,9 @@ def _large_case(user, accounts: int = 1_200):
     return case
 
 
-def test_a_large_case_shows_an_aggregated_graph_of_clusters_and_hubs(live_server, client):
+def test_a_large_case_shows_an_aggregated_graph_of_clusters_and_hubs(
+    live_server, client, screenshots
+):
     from playwright.sync_api import sync_playwright
 
     alice = UserFactory(username="alice", roles=["investigator"])
@@ -73,7 +74,7 @@ def test_a_large_case_shows_an_aggregated_graph_of_clusters_and_hubs(live_server
         page.wait_for_selector("#graph[data-ready='1']", timeout=15_000)
         summary = page.inner_text("#graph-summary")
         nodes = int(page.get_attribute("#graph", "data-nodes"))
-        screenshot(page, "case-graph", full_page=True)
+        page.screenshot(path=str(screenshots / "case-graph.png"), full_page=True)
         browser.close()
     assert "1,200 accounts, aggregated" in summary
     assert nodes == 31  # 30 clusters and the one hub

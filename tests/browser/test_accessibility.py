@@ -8,7 +8,7 @@ from web.workspace import TABS
 
 from .axe import axe_violations
 from .conftest import sign_in
-from .walk import ConsoleWatch, screenshot, settle
+from .walk import ConsoleWatch, settle
 from .world import addresses
 
 pytestmark = pytest.mark.browser
@@ -21,12 +21,12 @@ def _audit(page, found: list[str]) -> None:
     found.extend(axe_violations(page))
 
 
-def _walk_pages(page, world, found) -> None:
+def _walk_pages(page, world, found, screenshots) -> None:
     for address in addresses(world):
         response = page.goto(address)
         _audit(page, found)
         if response.status == 404:
-            screenshot(page, "not-found")
+            page.screenshot(path=str(screenshots / "not-found.png"))
 
 
 def _walk_swaps(page, world, found) -> None:
@@ -52,11 +52,11 @@ def _walk_swaps(page, world, found) -> None:
 
 
 @pytest.mark.parametrize("username", ROLES)
-def test_every_page_passes_axe_and_logs_nothing_to_the_console(page, world, username):
+def test_every_page_passes_axe_and_logs_nothing_to_the_console(page, world, username, screenshots):
     watch = ConsoleWatch(page)
     sign_in(page, username)
     found: list[str] = []
-    _walk_pages(page, world, found)
+    _walk_pages(page, world, found, screenshots)
     _walk_swaps(page, world, found)
     assert found == []
     assert watch.problems == []

@@ -1,6 +1,6 @@
 """The account graph reads at 40 and 400 accounts: hubs stand aside in a column with a legend,
 account nodes do not overlap, labels appear on hover (and once zoomed in). Screenshots for the
-README with QUARRY_SCREENSHOTS=1."""
+README with `make screenshots`."""
 
 import pytest
 from django.db import connection
@@ -10,7 +10,7 @@ from tests.accounts.conftest import bulk_accounts, set_weight
 from tests.factories import make_case
 
 from .conftest import sign_in
-from .walk import screenshot, settle
+from .walk import settle
 
 pytestmark = pytest.mark.browser
 
@@ -57,11 +57,11 @@ def _draw(page, case):
 
 
 @pytest.mark.parametrize("accounts", [40, 400])
-def test_hubs_stand_aside_with_a_legend(page, transactional_db, lena, accounts):
+def test_hubs_stand_aside_with_a_legend(page, transactional_db, lena, accounts, screenshots):
     case = _case(lena, accounts)
     sign_in(page, "lena")
     geometry = _draw(page, case)
-    screenshot(page, f"graph-{accounts}", full_page=True)
+    page.screenshot(path=str(screenshots / f"graph-{accounts}.png"), full_page=True)
     hubs = [n for n in geometry["nodes"] if n["kind"] == "hub"]
     others = [n for n in geometry["nodes"] if n["kind"] != "hub"]
     assert len(hubs) == 2

@@ -7,7 +7,6 @@ from detection.models import Signal
 from tests.factories import DetectorFactory, make_case
 
 from .conftest import sign_in
-from .walk import screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -46,12 +45,12 @@ def cases(transactional_db, alice, lena):
     return made
 
 
-def test_an_investigator_works_a_case_end_to_end(page, cases, alice, tmp_path):
+def test_an_investigator_works_a_case_end_to_end(page, cases, alice, tmp_path, screenshots):
     target = cases[0]
     sign_in(page, "alice")
     assert page.locator("h1").inner_text() == "Dashboard"
     page.wait_for_selector("canvas[data-chart][data-drawn]")
-    screenshot(page, "dashboard", full_page=True)
+    page.screenshot(path=str(screenshots / "dashboard.png"), full_page=True)
 
     # Filter the queue in place: the table changes and the URL follows.
     page.click("nav[aria-label=Main] >> text=Cases")
@@ -62,7 +61,7 @@ def test_an_investigator_works_a_case_end_to_end(page, cases, alice, tmp_path):
     # Locator waits, not wait_for_function: the CSP refuses the string evaluation it relies on.
     expect(page.locator("#results tbody tr")).to_have_count(1)
     assert target.number in rows.first.inner_text()
-    screenshot(page, "queue", full_page=True)
+    page.screenshot(path=str(screenshots / "queue.png"), full_page=True)
 
     # Open the case.
     page.click(f"text={target.number}")
@@ -103,7 +102,7 @@ def test_an_investigator_works_a_case_end_to_end(page, cases, alice, tmp_path):
 
     page.click("a[data-tab=signals]")
     page.wait_for_selector("canvas[data-chart][data-drawn]")
-    screenshot(page, "case")
+    page.screenshot(path=str(screenshots / "case.png"))
 
 
 @pytest.mark.parametrize("width", [1280, 390])

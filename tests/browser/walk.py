@@ -1,22 +1,7 @@
 """Walking pages in the browser: wait until a page has finished drawing, and collect what it
 logs to the console."""
 
-import os
-from pathlib import Path
 from urllib.parse import urlsplit
-
-from django.conf import settings
-
-SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
-
-
-def screenshot(page, name: str, **options) -> None:
-    """The README's screenshots, refreshed only on request (QUARRY_SCREENSHOTS=1 make test ...):
-    a plain test run leaves the working tree as it found it."""
-    if os.environ.get("QUARRY_SCREENSHOTS") != "1":
-        return
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), **options)
 
 
 def settle(page) -> None:
