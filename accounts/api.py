@@ -6,6 +6,8 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 
 from cases.selectors import case_get_for_user
+from cases.services import case_record_view
+from core.api_input import StrictInput
 from core.errors import DomainError, PermissionDenied
 from core.roles import RECOMPUTE_ROLES, STAFF_ROLES, user_roles
 
@@ -55,7 +57,7 @@ class CaseAccountSerializer(serializers.Serializer):
     added_at = serializers.DateTimeField()
 
 
-class AddAccountsInput(serializers.Serializer):
+class AddAccountsInput(StrictInput):
     account_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
     external_ids = serializers.ListField(
         child=serializers.CharField(max_length=200), required=False, max_length=100_000
@@ -78,7 +80,7 @@ class AddAccountsOutput(serializers.Serializer):
     unknown_external_ids = serializers.ListField(child=serializers.CharField())
 
 
-class EnforcementInput(serializers.Serializer):
+class EnforcementInput(StrictInput):
     account_ids = serializers.ListField(child=serializers.IntegerField(), min_length=1)
     status = serializers.ChoiceField(choices=["requested", "suspended", "banned"])
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
@@ -131,6 +133,7 @@ class CaseAccountList(ListAPIView):
 
     def get_queryset(self):
         case = case_get_for_user(self.request.user, self.kwargs["number"])
+        case_record_view(case=case, user=self.request.user, via="api accounts")
         return (
             CaseAccount.objects.filter(case=case)
             .select_related("account", "enforcement_updated_by")
@@ -189,6 +192,7 @@ def case_accounts_enforcement(request, number: str):
 @api_view(["GET"])
 def case_graph(request, number: str):
     case = case_get_for_user(request.user, number)
+    case_record_view(case=case, user=request.user, via="api graph")
     aggregate = request.query_params.get("view") == "aggregated" or None
     return Response(graph.case_graph(case, aggregate=aggregate))
 
@@ -197,6 +201,7 @@ def case_graph(request, number: str):
 @api_view(["GET"])
 def case_similar(request, number: str):
     case = case_get_for_user(request.user, number)
+    case_record_view(case=case, user=request.user, via="api similar")
     return Response(
         [
             {

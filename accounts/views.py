@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from cases.selectors import case_get_for_user
+from cases.services import case_record_view
 from core.errors import DomainError
 from core.roles import RECOMPUTE_ROLES, STAFF_ROLES, user_roles
 
@@ -35,6 +36,7 @@ def cluster_graph_json(request, pk: int):
 @require_GET
 def case_graph_json(request, number: str):
     case = case_get_for_user(request.user, number)
+    case_record_view(case=case, user=request.user, via="graph")
     aggregate = request.GET.get("view") == "aggregated" or None
     return JsonResponse(graph.case_graph(case, aggregate=aggregate))
 
@@ -43,6 +45,7 @@ def case_graph_json(request, number: str):
 @require_GET
 def case_graph_page(request, number: str):
     case = case_get_for_user(request.user, number)
+    case_record_view(case=case, user=request.user, via="graph")
     return render(request, "accounts/case_graph.html", {"case": case})
 
 
@@ -51,6 +54,7 @@ def case_graph_page(request, number: str):
 def case_accounts(request, number: str):
     """The case's accounts: filter, page, act on many at once, and add more."""
     case = case_get_for_user(request.user, number)
+    case_record_view(case=case, user=request.user, via="accounts")
     links = (
         CaseAccount.objects.filter(case=case)
         .select_related("account", "enforcement_updated_by", "account__cluster_membership")
@@ -164,6 +168,7 @@ def case_accounts_bulk_view(request, number: str):
 def case_accounts_panel(request, number: str):
     """The "Accounts" section of the case page, loaded by htmx."""
     case = case_get_for_user(request.user, number)
+    case_record_view(case=case, user=request.user, via="accounts tab")
     links = CaseAccount.objects.filter(case=case)
     context = {
         "case": case,

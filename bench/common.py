@@ -50,7 +50,8 @@ def start_gunicorn(
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/schema/", timeout=5)
+            # The sign-in form needs no database (the API's throttle counters are in it).
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=5)
             return proc
         except Exception:
             time.sleep(0.3)

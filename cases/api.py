@@ -5,8 +5,10 @@ from rest_framework.decorators import api_view
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 
+from core.api_input import StrictInput
+
 from .models import Resolution, State
-from .selectors import case_get_for_user, cases_visible_to
+from .selectors import case_get_for_user, cases_visible_to, events_for_user
 from .services import case_record_view, case_transition
 
 
@@ -39,13 +41,19 @@ class CaseEventSerializer(serializers.Serializer):
     hash = serializers.CharField()
 
 
-class TransitionInput(serializers.Serializer):
+class TransitionInput(StrictInput):
     to_state = serializers.ChoiceField(choices=State.choices)
     expected_state = serializers.ChoiceField(choices=State.choices, required=False)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     resolution = serializers.ChoiceField(choices=Resolution.choices, required=False)
     closing_summary = serializers.CharField(required=False, allow_blank=True)
     duplicate_of = serializers.CharField(required=False, max_length=20)
+    legal_reviewers = serializers.ListField(
+        child=serializers.CharField(max_length=150),
+        required=False,
+        max_length=50,
+        help_text="Moving into legal review: usernames of legal reviewers to make members.",
+    )
 
 
 class CaseList(ListAPIView):
@@ -63,7 +71,7 @@ class CaseList(ListAPIView):
 @api_view(["GET"])
 def case_detail(request, number: str):
     case = case_get_for_user(request.user, number)
-    case_record_view(case=case, user=request.user)
+    case_record_view(case=case, user=request.user, via="api")
     return Response(CaseSerializer(case).data)
 
 
@@ -71,7 +79,9 @@ def case_detail(request, number: str):
 @api_view(["GET"])
 def case_events(request, number: str):
     case = case_get_for_user(request.user, number)
-    return Response(CaseEventSerializer(case.events.order_by("seq"), many=True).data)
+    case_record_view(case=case, user=request.user, via="api events")
+    events = events_for_user(case.events.order_by("seq"), request.user)
+    return Response(CaseEventSerializer(events, many=True).data)
 
 
 @extend_schema(request=TransitionInput, responses={200: CaseSerializer})
@@ -99,5 +109,6 @@ def case_transition_api(request, number: str):
         resolution=args.get("resolution", ""),
         closing_summary=args.get("closing_summary", ""),
         duplicate_of=duplicate_of,
+        legal_reviewers=args.get("legal_reviewers"),
     )
     return Response(CaseSerializer(case).data)

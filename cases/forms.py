@@ -10,6 +10,10 @@ class TransitionForm(forms.Form):
     resolution = forms.ChoiceField(choices=[("", "—")] + Resolution.choices, required=False)
     closing_summary = forms.CharField(required=False, widget=forms.Textarea)
     duplicate_of = forms.CharField(required=False, max_length=20)
+    legal_reviewers = forms.CharField(required=False, max_length=2000)
+
+    def clean_legal_reviewers(self) -> list[str]:
+        return [n.strip() for n in self.cleaned_data["legal_reviewers"].split(",") if n.strip()]
 
 
 class CommentForm(forms.Form):

@@ -27,6 +27,7 @@ class State(models.TextChoices):
 
 
 OPEN_STATES = [s for s in State.values if s != State.CLOSED]
+FROZEN_STATES = [State.LEGAL_REVIEW, State.REFERRED]
 
 
 class Resolution(models.TextChoices):
@@ -56,6 +57,10 @@ class Case(models.Model):
     closing_summary = models.TextField(blank=True)
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+    )
+    # A case opened for what arrived about a frozen case's accounts (cases/freeze.py).
+    follow_up_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="follow_ups"
     )
     suspected_actor = models.CharField(max_length=200, blank=True)
     actor_confidence = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -138,6 +143,12 @@ class Case(models.Model):
     def is_open(self) -> bool:
         return self.state != State.CLOSED
 
+    @property
+    def is_frozen(self) -> bool:
+        """What legal reviews and what is referred must not drift: routing leaves the case
+        alone from legal review on, and while it is under legal hold."""
+        return self.is_open and (self.state in FROZEN_STATES or self.legal_hold)
+
 
 class CaseMember(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="memberships")
@@ -155,6 +166,8 @@ class Comment(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     body = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the author edits the note; the texts it replaced are in CommentVersion.
+    edited_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -186,3 +199,104 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}#{self.seq} {self.kind}"
+
+
+class CommentVersion(models.Model):
+    """A text a note's author replaced, kept as it was (cases/notes.py)."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.PROTECT, related_name="versions")
+    version = models.PositiveIntegerField()
+    body = models.TextField()
+    written_at = models.DateTimeField()
+    replaced_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["comment_id", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "version"], name="comment_version_unique"),
+        ]
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+    SKIPPED = "skipped", "Skipped"
+
+
+class CaseTask(models.Model):
+    """One item of a case's task list (cases/case_tasks.py)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="tasks")
+    position = models.PositiveIntegerField()
+    title = models.CharField(max_length=300)
+    status = models.CharField(max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    skip_reason = models.TextField(blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="case_tasks",
+    )
+    due_date = models.DateField(null=True, blank=True)
+    template = models.CharField(max_length=50, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["case_id", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=TaskStatus.values), name="case_task_status_valid"
+            ),
+            # Skipping is a decision someone must be able to explain later.
+            models.CheckConstraint(
+                condition=~Q(status=TaskStatus.SKIPPED) | ~Q(skip_reason=""),
+                name="case_task_skip_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["assignee", "status"], name="case_task_assignee_status")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.title}"
+
+
+class PendingStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+
+
+class PendingSignal(models.Model):
+    """A signal routing found for a frozen case, held for a person to accept or reject
+    (cases/freeze.py). The signal is the detection app's; it is named by id, since the case
+    aggregate sits below detection and cannot reference its models."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="pending_signals")
+    signal_id = models.BigIntegerField(unique=True)
+    status = models.CharField(
+        max_length=10, choices=PendingStatus.choices, default=PendingStatus.PENDING
+    )
+    held_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["case_id", "held_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=PendingStatus.values), name="pending_signal_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status=PendingStatus.PENDING, decided_at__isnull=True)
+                | (~Q(status=PendingStatus.PENDING) & Q(decided_at__isnull=False)),
+                name="pending_signal_decided_iff_not_pending",
+            ),
+        ]
+        indexes = [models.Index(fields=["case", "status"], name="pending_signal_case_status")]

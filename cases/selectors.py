@@ -22,6 +22,48 @@ def case_get_for_user(user, number: str, *, for_update: bool = False) -> Case:
     if for_update:
         queryset = queryset.select_for_update()
     try:
-        return queryset.select_related("assignee", "duplicate_of").get(number=number)
+        return queryset.select_related("assignee", "duplicate_of", "follow_up_of").get(
+            number=number
+        )
     except Case.DoesNotExist:
         raise Http404("No such case.") from None
+
+
+# Event data that names another case (a duplicate's survivor, a merge's other side). Need-to-
+# know covers those names too: a restricted case's number is shown to its members only.
+CASE_REFERENCE_KEYS = ("duplicate_of", "merged_into", "merged_from")
+HIDDEN_CASE = "(a restricted case)"
+
+
+def case_reference_visible(user, case: Case) -> Case | None:
+    """The case a page names (e.g. case.duplicate_of), if the user may see it."""
+    if case is None or not case.restricted:
+        return case
+    return case if CaseMember.objects.filter(case=case, user=user).exists() else None
+
+
+def events_for_user(events, user) -> list:
+    """The events, with every case number the user may not see replaced by HIDDEN_CASE. The
+    stored rows are untouched; a replaced number no longer matches the event's hash, which
+    Quarry checks against the stored row."""
+    events = list(events)
+    named = {
+        event.data[key]
+        for event in events
+        for key in CASE_REFERENCE_KEYS
+        if isinstance(event.data, dict) and isinstance(event.data.get(key), str)
+    }
+    if not named:
+        return events
+    visible = set(cases_visible_to(user).filter(number__in=named).values_list("number", flat=True))
+    for event in events:
+        hidden = [
+            key
+            for key in CASE_REFERENCE_KEYS
+            if isinstance(event.data, dict)
+            and isinstance(event.data.get(key), str)
+            and event.data[key] not in visible
+        ]
+        if hidden:
+            event.data = {**event.data, **dict.fromkeys(hidden, HIDDEN_CASE)}
+    return events

@@ -3,6 +3,7 @@ transaction. Other apps that change a case (accounts, evidence, exports) pass th
 case_lock_for_change, before they write."""
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -13,9 +14,9 @@ from core.errors import DomainError, PermissionDenied
 from core.jobs import JobStatus
 from core.roles import ALL_ROLES, CONTRIBUTE_ROLES, LEAD_ONLY, LEGAL_ONLY, WORK_ROLES, user_roles
 
-from . import workflow
+from . import legal_review, workflow
 from .audit import event_append
-from .models import Case, CaseMember, Comment, Resolution, Severity, State
+from .models import Case, CaseEvent, CaseMember, Comment, Resolution, Severity, State
 
 User = get_user_model()
 
@@ -46,6 +47,14 @@ def _clean_field(name: str, value):
         raise DomainError(f"Unknown severity {value!r}.", field="severity", status=400)
     elif name == "actor_confidence" and value is not None and not 0 <= value <= 100:
         raise DomainError("Actor confidence is 0 to 100.", field="actor_confidence", status=400)
+    elif name == "suspected_actor":
+        value = (value or "").strip()
+        if len(value) > 200:
+            raise DomainError(
+                "A suspected actor is at most 200 characters.", field="suspected_actor", status=400
+            )
+    elif name == "summary":
+        value = (value or "").strip()
     elif name == "tags":
         value = _clean_tags(value)
     return value
@@ -72,6 +81,7 @@ def case_create(
     actor_confidence: int | None = None,
     restricted: bool = False,
     origin: str = "manual",
+    follow_up_of: Case | None = None,
 ) -> Case:
     title = _clean_field("title", title)
     _clean_field("severity", severity)
@@ -87,6 +97,7 @@ def case_create(
         suspected_actor=suspected_actor,
         actor_confidence=actor_confidence,
         restricted=restricted,
+        follow_up_of=follow_up_of,
         created_by=created_by,
         created_at=now,
         updated_at=now,
@@ -104,6 +115,7 @@ def case_create(
             "severity": severity,
             "restricted": restricted,
             "origin": origin,
+            **({"follow_up_of": follow_up_of.number} if follow_up_of else {}),
         },
     )
     return case
@@ -169,7 +181,8 @@ def _linked_account_count(case: Case) -> int:
 
 
 def _evidence_count(case: Case) -> int:
-    return case.evidence_items.count()
+    # Its own, and what a merge linked to it (evidence.EvidenceLink).
+    return case.evidence_items.count() + case.evidence_links.count()
 
 
 def _has_finished_export(case: Case) -> bool:
@@ -187,6 +200,7 @@ def case_transition(
     resolution: str = "",
     closing_summary: str = "",
     duplicate_of: Case | None = None,
+    legal_reviewers: list | None = None,
 ) -> Case:
     """Move a case to another state. The row lock makes the check-then-write atomic: of two
     people moving the same case from the same state, the second one waits, then finds the state
@@ -222,6 +236,9 @@ def case_transition(
         raise DomainError("Enforcement needs at least one linked account.", field="to_state")
     if to_state == State.LEGAL_REVIEW and _evidence_count(locked) == 0:
         raise DomainError("Legal review needs at least one evidence item.", field="to_state")
+    if to_state == State.LEGAL_REVIEW:
+        legal_review.tasks_check(locked)
+        reviewers = legal_review.reviewers_for(legal_reviewers)
     if to_state == State.REFERRED and not _has_finished_export(locked):
         raise DomainError("Referral needs a finished export bundle of the case.", field="to_state")
     if to_state == State.CLOSED:
@@ -252,6 +269,8 @@ def case_transition(
         actor=user,
         data=event_data,
     )
+    if to_state == State.LEGAL_REVIEW:
+        legal_review.reviewers_add(case=locked, user=user, reviewers=reviewers)
     return locked
 
 
@@ -331,9 +350,58 @@ def case_update(*, case: Case, user, **changes) -> Case:
             setattr(locked, name, value)
     if not diff:
         return locked
+    if "severity" in diff:
+        diff.update(_sla_follow(locked))
     locked.updated_at = timezone.now()
     locked.save()
     event_append(case=locked, kind="case.updated", actor=user, data=diff)
+    return locked
+
+
+def _sla_follow(case: Case) -> dict:
+    """The SLA clocks run from when the case was opened (or reopened) for as long as its
+    severity allows: a severity change moves their due times, and the event records both."""
+    sla = settings.QUARRY_SLA[case.severity]
+    start = case.reopened_at or case.created_at
+    moved = {}
+    for name, due in (
+        ("triage_due_at", case.created_at + sla["triage"]),
+        ("resolve_due_at", start + sla["resolve"]),
+    ):
+        if getattr(case, name) != due:
+            moved[name] = {"from": getattr(case, name).isoformat(), "to": due.isoformat()}
+            setattr(case, name, due)
+    return moved
+
+
+@transaction.atomic
+def case_take(*, case: Case, user) -> Case:
+    """The caller takes the case: allowed when nobody has it, or the caller already does.
+    Taking it from someone else is a lead's reassignment (case_assign)."""
+    locked = case_lock_for_change(
+        case=case,
+        user=user,
+        roles=WORK_ROLES,
+        refusal="Taking a case needs the investigator or lead role.",
+    )
+    if locked.assignee_id == user.pk:
+        return locked
+    if locked.assignee_id is not None:
+        raise DomainError(
+            f"{locked.number} is assigned to {locked.assignee.get_username()}; "
+            "a lead may reassign it.",
+            field="assignee",
+        )
+    locked.assignee = user
+    locked.updated_at = timezone.now()
+    locked.save(update_fields=["assignee", "updated_at"])
+    CaseMember.objects.get_or_create(case=locked, user=user)
+    event_append(
+        case=locked,
+        kind="case.assigned",
+        actor=user,
+        data={"from": None, "to": user.get_username(), "taken": True},
+    )
     return locked
 
 
@@ -390,9 +458,13 @@ def case_comment_add(*, case: Case, user, body: str) -> Comment:
         raise DomainError("A note cannot be empty.", field="body", status=400)
     if len(body) > 50_000:
         raise DomainError("A note is at most 50,000 characters.", field="body", status=400)
-    # Notes stay possible on a closed case (a reason to reopen it, a court's answer).
+    # A closed case is finished: a reason to reopen it goes with the reopening (issue 14).
     locked = case_lock_for_change(
-        case=case, user=user, roles=CONTRIBUTE_ROLES, field="body", closed=None
+        case=case,
+        user=user,
+        roles=CONTRIBUTE_ROLES,
+        field="body",
+        closed="A closed case takes no notes; reopen it first.",
     )
     comment = Comment.objects.create(case=locked, author=user, body=body)
     event_append(
@@ -404,11 +476,21 @@ def case_comment_add(*, case: Case, user, body: str) -> Comment:
     return comment
 
 
-def case_record_view(*, case: Case, user) -> None:
-    """Views of restricted material are on the audit trail too."""
-    if case.restricted:
-        with transaction.atomic():
-            event_append(case=case, kind="case.viewed", actor=user, data={})
+def case_record_view(*, case: Case, user, via: str = "page") -> None:
+    """Reads of a restricted case's material are on the audit trail too, whichever way they
+    come (page, tab fragment, API, evidence preview, graph). At most one `case.viewed` per
+    person and case every QUARRY_CASE_VIEW_COALESCE_SECONDS: the trail says who looked and
+    when, without an event for every tab and poll; `via` says how the first look came."""
+    if not case.restricted or not getattr(user, "pk", None):
+        return
+    since = timezone.now() - timedelta(seconds=settings.QUARRY_CASE_VIEW_COALESCE_SECONDS)
+    recent = CaseEvent.objects.filter(
+        case_id=case.pk, kind="case.viewed", actor_id=user.pk, at__gte=since
+    )
+    if recent.exists():
+        return
+    with transaction.atomic():
+        event_append(case=case, kind="case.viewed", actor=user, data={"via": via})
 
 
 def _legal_hold_set(*, case: Case, user, hold: bool, reason: str) -> Case:

@@ -4,7 +4,7 @@ them together under /cases/."""
 
 from django.urls import path
 
-from . import views
+from . import lifecycle_views, views
 
 urlpatterns = [
     path("<str:number>/transition", views.case_transition_view, name="transition"),
@@ -13,4 +13,13 @@ urlpatterns = [
     path("<str:number>/tags", views.case_tags_view, name="tags"),
     path("<str:number>/members", views.case_member_view, name="members"),
     path("<str:number>/restrict", views.case_restrict_view, name="restrict"),
+    path("<str:number>/edit", lifecycle_views.case_edit_view, name="edit"),
+    path("<str:number>/take", lifecycle_views.case_take_view, name="take"),
+    path("<str:number>/tasks", lifecycle_views.case_task_add_view, name="task_add"),
+    path("<str:number>/tasks/<int:pk>", lifecycle_views.case_task_edit_view, name="task_edit"),
+    path("<str:number>/merge", lifecycle_views.case_merge_view, name="merge"),
+    path("<str:number>/pending", lifecycle_views.case_pending_view, name="pending"),
+    path(
+        "<str:number>/comments/<int:pk>", lifecycle_views.case_note_edit_view, name="comment_edit"
+    ),
 ]

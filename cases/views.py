@@ -61,6 +61,7 @@ def case_transition_view(request, number: str):
             resolution=form.cleaned_data["resolution"],
             closing_summary=form.cleaned_data["closing_summary"],
             duplicate_of=duplicate_of,
+            legal_reviewers=form.cleaned_data["legal_reviewers"],
         )
     except DomainError as exc:
         messages.error(request, exc.message)

@@ -3,13 +3,28 @@
 from django.urls import path
 
 from accounts import api as accounts_api
+from accounts import intake_api as accounts_intake_api
 from cases import api as cases_api
+from cases import lifecycle_api
 from detection import api as detection_api
 from exports import api as exports_api
+from web import signal_detail
 
 urlpatterns = [
-    path("cases", cases_api.CaseList.as_view(), name="api-cases"),
-    path("cases/<str:number>", cases_api.case_detail, name="api-case-detail"),
+    path("cases", accounts_intake_api.CaseListCreate.as_view(), name="api-cases"),
+    path("cases/<str:number>", lifecycle_api.case_detail, name="api-case-detail"),
+    path("cases/<str:number>/take", lifecycle_api.case_take_api, name="api-case-take"),
+    path("cases/<str:number>/tasks", lifecycle_api.case_tasks_api, name="api-case-tasks"),
+    path("cases/<str:number>/tasks/<int:pk>", lifecycle_api.case_task_api, name="api-case-task"),
+    path("cases/<str:number>/merge", lifecycle_api.case_merge_api, name="api-case-merge"),
+    path("cases/<str:number>/pending", lifecycle_api.case_pending_api, name="api-case-pending"),
+    path("cases/<str:number>/notes", lifecycle_api.case_notes_api, name="api-case-notes"),
+    path("cases/<str:number>/notes/<int:pk>", lifecycle_api.case_note_api, name="api-case-note"),
+    path(
+        "cases/<str:number>/signals/<int:pk>",
+        signal_detail.case_signal_api,
+        name="api-case-signal",
+    ),
     path("cases/<str:number>/events", cases_api.case_events, name="api-case-events"),
     path(
         "cases/<str:number>/transitions", cases_api.case_transition_api, name="api-case-transition"

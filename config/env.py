@@ -51,18 +51,25 @@ def embedded_database_url() -> str:
 
 def local_secret_key() -> str:
     """A key made once per installation and kept under var/, for the single-machine run.
-    Deployments set SECRET_KEY instead, so that every replica signs sessions alike."""
+    Deployments set SECRET_KEY instead, so that every replica signs sessions alike. Whoever
+    reads the key can forge sessions: the file is the owner's alone (0600), also when an
+    older Quarry left it readable to others."""
+    import os
     import secrets
 
     path = VAR_DIR / "secret_key"
     try:
-        return path.read_text().strip()
+        key = path.read_text().strip()
     except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)
         key = secrets.token_urlsafe(50)
         try:
-            with open(path, "x") as handle:
-                handle.write(key)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
             return path.read_text().strip()
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
         return key
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+    return key

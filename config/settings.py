@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_celery_beat",
+    "axes",
     "core",
     "cases",
     "accounts",
@@ -61,9 +62,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.request_guards.AnonymousBodyLimitMiddleware",
+    "core.request_guards.NulCharacterMiddleware",
+    "core.request_guards.PrivateResponsesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: it turns a sign-in refused by the axes backend into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -177,6 +183,9 @@ FILE_UPLOAD_TEMP_DIR = str(EVIDENCE_UPLOAD_TMP)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 64 * 1024 * 1024)
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 5 * 1024**3)
+# A request from no signed-in user and no detector declaring a longer body is refused (413)
+# before it is read: the sign-in form is the largest thing an anonymous client posts.
+QUARRY_ANONYMOUS_MAX_BODY_BYTES = env_int("QUARRY_ANONYMOUS_MAX_BODY_BYTES", 64 * 1024)
 
 # Celery: a broker that needs no server by default (kombu's filesystem transport under var/).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
@@ -217,14 +226,19 @@ REST_FRAMEWORK = {
         "detection.throttles.DetectorRateThrottle",
         "detection.throttles.AnonRateThrottle",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The API takes JSON bodies only, and its schema says so (a client generated from it sends
+    # JSON, never a form).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "core.schema.QuarryAutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
     # JSON only: the browsable API's pages carry inline styles the CSP refuses, and the
     # interactive documentation is /api/docs/.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
+# The most rows one API list request returns (`limit` beyond it is refused with 400).
+QUARRY_API_MAX_LIMIT = env_int("QUARRY_API_MAX_LIMIT", 1000)
 
 
 def _api_rate(name: str, default: str) -> str:
@@ -240,12 +254,22 @@ def _api_rate(name: str, default: str) -> str:
 QUARRY_API_RATE_USER = _api_rate("QUARRY_API_RATE_USER", "1200/min")
 QUARRY_API_RATE_DETECTOR = _api_rate("QUARRY_API_RATE_DETECTOR", "6000/min")
 QUARRY_API_RATE_ANON = _api_rate("QUARRY_API_RATE_ANON", "120/min")
-# The cache (throttle counters, dashboard charts): per process unless CACHE_URL names a Redis.
+# The cache (API throttle counters, dashboard charts) must be one for all web processes, or
+# each gunicorn worker would count a client's requests alone: a Redis named by CACHE_URL in
+# production, else a table in the database (made by core's migrations).
 if env_str("CACHE_URL"):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": env_str("CACHE_URL"),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "quarry_cache",
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
         }
     }
 SPECTACULAR_SETTINGS = {
@@ -257,9 +281,24 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"CaseStateEnum": "cases.models.State"},
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStateEnum": "cases.models.State",
+        "CaseSeverityEnum": "cases.models.Severity",
+        "TaskStatusEnum": "cases.models.TaskStatus",
+        "TaskTemplateEnum": "cases.case_tasks.TEMPLATE_CHOICES",
+        "AttributeTypeEnum": "detection.schema.ATTRIBUTE_TYPE_VALUES",
+    },
+    # Request bodies apart from responses ("SignalDocRequest"): what a client sends is one
+    # model, what it reads another.
+    "COMPONENT_SPLIT_REQUEST": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "detection.schema.contract_refine",
+    ],
 }
 
+# A member's reads of a restricted case write one `case.viewed` per this many seconds at most.
+QUARRY_CASE_VIEW_COALESCE_SECONDS = env_int("QUARRY_CASE_VIEW_COALESCE_SECONDS", 15 * 60)
 # Who we are in exported bundles, and how long each SLA clock runs per severity.
 QUARRY_ORGANIZATION = env_str("QUARRY_ORGANIZATION", "Quarry demo lab")
 QUARRY_SLA = {
@@ -278,16 +317,36 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }
 
 # Failed sign-ins: at most this many per username and address within the window, then 429.
+# django-axes counts them (core/signin.py), for /login/ and /admin/login/ alike.
 QUARRY_SIGNIN_MAX_FAILURES = env_int("QUARRY_SIGNIN_MAX_FAILURES", 5)
 QUARRY_SIGNIN_WINDOW_SECONDS = env_int("QUARRY_SIGNIN_WINDOW_SECONDS", 15 * 60)
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = "core.signin.signin_failure_limit"
+AXES_COOLOFF_TIME = "core.signin.signin_window"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "core.signin.signin_username"
+AXES_CLIENT_IP_CALLABLE = "core.signin.signin_address"
+AXES_LOCKOUT_CALLABLE = "core.signin.signin_locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True
+# Lock-outs are cleared with `manage.py axes_reset` (or axes_reset_username), not in the admin.
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
 # Detector integration (detection app): beat polls pull feeds and sweeps unrouted signals.
 QUARRY_DB_RETRY_AFTER_SECONDS = env_int("QUARRY_DB_RETRY_AFTER_SECONDS", 5)
 CELERY_BEAT_SCHEDULE = {
-    "detection-feeds-poll-due": {"task": "detection.tasks.feeds_poll_due", "schedule": 5.0},
+    # Every second: a feed is polled when its own poll_interval_seconds says, give or take one.
+    "detection-feeds-poll-due": {
+        "task": "detection.tasks.feeds_poll_due",
+        "schedule": float(env_int("QUARRY_FEED_BEAT_SECONDS", 1)),
+    },
     "detection-signal-counts-compact": {
         "task": "detection.tasks.signal_counts_compact",
         "schedule": 300.0,
@@ -308,6 +367,9 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 QUARRY_SIGNAL_MAX_BODY_BYTES = env_int("QUARRY_SIGNAL_MAX_BODY_BYTES", 32 * 1024 * 1024)
+# A signal observed further ahead of Quarry's clock than this is refused (422, observed_at):
+# room for a detector's clock drift, none for a year 2099.
+QUARRY_SIGNAL_MAX_FUTURE_SKEW_SECONDS = env_int("QUARRY_SIGNAL_MAX_FUTURE_SKEW_SECONDS", 3600)
 QUARRY_INGEST_KNOWN_ACCOUNTS = env_int("QUARRY_INGEST_KNOWN_ACCOUNTS", 50_000)
 QUARRY_FEED_TIMEOUT_SECONDS = env_int("QUARRY_FEED_TIMEOUT_SECONDS", 30)
 QUARRY_FEED_PAGE_SIZE = env_int("QUARRY_FEED_PAGE_SIZE", 1000)
@@ -319,3 +381,15 @@ QUARRY_FEED_POLL_BUDGET_SECONDS = env_int("QUARRY_FEED_POLL_BUDGET_SECONDS", 50)
 QUARRY_FEED_LEASE_SECONDS = env_int("QUARRY_FEED_LEASE_SECONDS", 120)
 # Exports and cluster recomputes still queued this long are published again by the sweep.
 QUARRY_RECOVERY_GRACE_SECONDS = env_int("QUARRY_RECOVERY_GRACE_SECONDS", 300)
+
+# The case lifecycle (issue 15). What routing does with a signal for a frozen case (from legal
+# review on, or under legal hold): "pending" holds it on the case for a person to accept or
+# reject; "follow_up" opens (or joins) a follow-up case linked to the frozen one.
+QUARRY_FROZEN_SIGNALS = env_str("QUARRY_FROZEN_SIGNALS", "pending")
+if QUARRY_FROZEN_SIGNALS not in ("pending", "follow_up"):
+    raise ImproperlyConfigured("QUARRY_FROZEN_SIGNALS is pending or follow_up")
+# Moving into legal review adds the legal reviewers the mover names as members; with this on,
+# every active user of the legal group when the mover names none.
+QUARRY_LEGAL_REVIEW_ADDS_LEGAL_GROUP = env_bool("QUARRY_LEGAL_REVIEW_ADDS_LEGAL_GROUP", False)
+# Legal review needs every task of the case done, or skipped with a reason.
+QUARRY_LEGAL_REVIEW_NEEDS_TASKS_DONE = env_bool("QUARRY_LEGAL_REVIEW_NEEDS_TASKS_DONE", True)

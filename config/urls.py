@@ -42,6 +42,7 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("quarry/favicon.svg"), permanent=True)),
 ]
 
+# Branded pages for people, JSON under /api/ (the security notes' "API errors stay JSON").
 handler403 = "core.errorpages.permission_denied"
 handler404 = "core.errorpages.page_not_found"
 handler500 = "core.errorpages.server_error"

@@ -24,7 +24,7 @@ CLUSTER_STRIPE = 0x51A9
 # Session-level, (job id): running a cluster recompute job (accounts.tasks).
 CLUSTER_RECOMPUTE_JOB = 0x51AA
 # Transaction-level, (0): ingestion holds it shared, a deletion of accounts or attributes takes
-# it exclusive (detection.known_accounts; the trigger of detection migration 0007).
+# it exclusive (detection.known_accounts; the trigger of detection migration 0009).
 ACCOUNTS_INGEST = 0x51AB
 # Session-level, (0): one router drains the backlog of unrouted signals at a time (routing).
 ROUTING_DRAIN = 0x5148

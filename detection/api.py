@@ -23,7 +23,14 @@ from .ingestion import CREATED, DUPLICATE, ingest_items
 from .models import Detector
 from .ocsf import finding_to_signal
 from .selectors import detector_status
-from .validation import MAX_BATCH, signal_checked, signal_validate, signals_decode_fast
+from .services import detector_push_succeeded
+from .validation import (
+    MAX_BATCH,
+    MAX_JSON_DEPTH,
+    signal_checked,
+    signal_validate,
+    signals_decode_fast,
+)
 
 
 class PayloadTooLarge(APIException):
@@ -41,7 +48,8 @@ class DetectorAPIView(APIView):
     permission_classes = [IsDetector]
 
     def initial(self, request, *args, **kwargs):
-        # Size first: the HMAC check in authentication reads the body.
+        # Size first, on the declared length: nothing of the body is read before the token is
+        # known good (the HMAC check of a signing detector is the first to read it).
         if request.method == "POST":
             try:
                 length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -49,11 +57,10 @@ class DetectorAPIView(APIView):
                 length = 0
             if length > _max_body():
                 raise PayloadTooLarge(f"The request body is larger than {_max_body()} bytes.")
-            try:
-                request.body  # noqa: B018 - read (and size-check) it once, before authentication
-            except RequestDataTooBig:
-                raise PayloadTooLarge() from None
-        super().initial(request, *args, **kwargs)
+        try:
+            super().initial(request, *args, **kwargs)
+        except RequestDataTooBig:
+            raise PayloadTooLarge() from None
 
 
 def _parse(body: bytes):
@@ -65,7 +72,10 @@ def _parse(body: bytes):
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
-        return json.loads(body, parse_constant=_not_json)
+        try:
+            return json.loads(body, parse_constant=_not_json)
+        except RecursionError:
+            raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels") from None
 
 
 def _not_json(name: str):
@@ -87,7 +97,14 @@ def _items_from_body(request, key: str) -> tuple[list, bool]:
         raise ParseError(
             {"detail": f"Invalid JSON: {exc}", "errors": {"body": [str(exc)]}}
         ) from None
-    if isinstance(body, dict) and isinstance(body.get(key), list):
+    if isinstance(body, dict) and key in body:
+        if not isinstance(body[key], list):
+            raise ParseError(
+                {
+                    "detail": f"{key} must be an array of items.",
+                    "errors": {key: ["Must be an array."]},
+                }
+            )
         items, single = body[key], False
     elif isinstance(body, list):
         items, single = body, False
@@ -118,6 +135,8 @@ def _respond(detector: Detector, items: list, convert) -> Response:
     report, created_ids = ingest_items(detector, items, convert)
     if created_ids:
         signals_routing_request()
+    if report[CREATED] or report[DUPLICATE]:
+        detector_push_succeeded(detector)
     if report[CREATED]:
         code = status.HTTP_201_CREATED
     elif report[DUPLICATE]:

@@ -6,4 +6,7 @@ class DetectionConfig(AppConfig):
     verbose_name = "Detectors and signals"
 
     def ready(self):
-        from . import checks  # noqa: F401 - registers the start-up checks
+        from . import (
+            case_signals,  # noqa: F401 - merge and pending-accept receivers
+            checks,  # noqa: F401 - registers the start-up checks
+        )

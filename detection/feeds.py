@@ -204,6 +204,9 @@ def feed_poll(*, detector_id: int, max_seconds: float | None = None) -> PollOutc
     )
     limit = _setting("QUARRY_FEED_PAGE_SIZE", 1000)
     started = time.monotonic()
+    # The next poll is due an interval after this one began, not after it ended: a poll that
+    # takes two seconds on a five-second interval must not make it a seven-second one.
+    began_at = timezone.now()
     detector = Detector.objects.filter(pk=detector_id, mode=DetectorMode.PULL, enabled=True).first()
     if detector is None:
         return outcome
@@ -233,8 +236,8 @@ def feed_poll(*, detector_id: int, max_seconds: float | None = None) -> PollOutc
             if caught_up or not in_budget:
                 now = timezone.now()
                 outcome.caught_up = caught_up
-                delay = detector.poll_interval_seconds if caught_up else 0
-                fields = {"next_poll_at": now + timedelta(seconds=delay), "lease_until": None}
+                due = began_at + timedelta(seconds=detector.poll_interval_seconds)
+                fields = {"next_poll_at": due if caught_up else now, "lease_until": None}
                 if caught_up:
                     fields["caught_up_at"] = now
                 DetectorFeedState.objects.filter(pk=state.pk).update(**fields)

@@ -32,7 +32,7 @@ from core.locks import ACCOUNTS_INGEST
 
 from .validation import Attribute
 
-# Two-key advisory lock "ingestion against deletion of accounts" (the trigger of migration 0007
+# Two-key advisory lock "ingestion against deletion of accounts" (the trigger of migration 0009
 # takes its exclusive side).
 INGEST_LOCK = (ACCOUNTS_INGEST, 0)
 

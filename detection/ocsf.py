@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from cases.models import Severity
 
-from .validation import ATTRIBUTE_TYPES, KINDS, ItemErrors, SignalIn, signal_validate
+from .validation import ATTRIBUTE_TYPES, KINDS, ItemErrors, SignalIn, parse_time, signal_validate
 
 DETECTION_FINDING = 2004
 
@@ -70,6 +70,9 @@ def _kind(event: dict, info: dict) -> str:
 
 
 def _observed_at(event: dict, errors: list) -> str | None:
+    # time_dt, when sent, must be a date-time even where `time` decides.
+    if event.get("time_dt") is not None:
+        parse_time(event["time_dt"], "time_dt", errors, required=True)
     raw = event.get("time")
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         try:
@@ -77,7 +80,7 @@ def _observed_at(event: dict, errors: list) -> str | None:
         except (OverflowError, OSError, ValueError):
             errors.append({"field": "time", "message": "Not a valid epoch time in milliseconds."})
             return None
-    if isinstance(event.get("time_dt"), str):
+    if raw is None and isinstance(event.get("time_dt"), str):
         return event["time_dt"]
     errors.append(
         {
@@ -90,8 +93,14 @@ def _observed_at(event: dict, errors: list) -> str | None:
     return None
 
 
+def _type_id(observable: dict) -> int | None:
+    """An observable's type_id, if it is one (a JSON object there must not break the lookups)."""
+    type_id = observable.get("type_id")
+    return type_id if type(type_id) is int else None
+
+
 def _attribute(observable: dict) -> tuple[str, str] | None:
-    type_id, value = observable.get("type_id"), observable.get("value")
+    type_id, value = _type_id(observable), observable.get("value")
     if not isinstance(value, str) or not value:
         return None
     name = str(observable.get("name") or "").lower()
@@ -117,7 +126,7 @@ def _accounts(observables: list) -> list[dict]:
     for observable in observables:
         if not isinstance(observable, dict):
             continue
-        type_id, value = observable.get("type_id"), observable.get("value")
+        type_id, value = _type_id(observable), observable.get("value")
         if type_id in ACCOUNT_TYPE_IDS and isinstance(value, str) and value:
             names.append(value)
         elif type_id in EMAIL_TYPE_IDS and isinstance(value, str) and value:
@@ -154,7 +163,7 @@ def finding_to_signal(event) -> SignalIn:
     elif not info.get("uid"):
         errors.append({"field": "finding_info.uid", "message": "This field is required."})
     severity_id = event.get("severity_id")
-    severity = SEVERITY_BY_ID.get(severity_id)
+    severity = SEVERITY_BY_ID.get(severity_id) if type(severity_id) is int else None
     if severity_id == 99 and isinstance(event.get("severity"), str):
         severity = event["severity"].strip().lower()
     if severity is None:
@@ -168,11 +177,14 @@ def finding_to_signal(event) -> SignalIn:
         )
     confidence = event.get("confidence_score")
     if confidence is None:
-        confidence = CONFIDENCE_BY_ID.get(event.get("confidence_id"), 50)
+        confidence_id = event.get("confidence_id")
+        confidence = CONFIDENCE_BY_ID.get(confidence_id, 50) if type(confidence_id) is int else 50
     observed_at = _observed_at(event, errors)
     if errors:
         raise ItemErrors(errors)
-    observables = event.get("observables") or []
+    observables = event.get("observables")
+    if observables is None:
+        observables = []
     title = info.get("title") or event.get("message") or ""
     desc = info.get("desc") or ""
     native = {

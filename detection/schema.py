@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from accounts.models import AttributeType
 from cases.models import Severity
+from core.schema import ErrorBody  # noqa: F401 - the detector views' error body
 
 from .models import SignalKind
 from .validation import (
@@ -17,10 +18,15 @@ from .validation import (
     MAX_COUNTRY,
     MAX_EMAIL,
     MAX_EXTERNAL_ID,
+    MAX_JSON_CHARS,
+    MAX_JSON_DEPTH,
     MAX_NAME,
     MAX_SUMMARY,
     SEVERITIES,
 )
+
+# The attribute types as the detector API names them (an enum of its own name in the schema).
+ATTRIBUTE_TYPE_VALUES = AttributeType.values
 
 
 class AttributeDoc(serializers.Serializer):
@@ -118,11 +124,6 @@ class IngestReport(serializers.Serializer):
     items = IngestItemDoc(many=True)
 
 
-class ErrorBody(serializers.Serializer):
-    detail = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(), required=False)
-
-
 class DetectorStatus(serializers.Serializer):
     name = serializers.CharField()
     mode = serializers.CharField()
@@ -195,3 +196,119 @@ class DetectorTokenScheme(OpenApiAuthenticationExtension):
             "If the detector has an HMAC secret, also send X-Quarry-Signature: "
             "sha256=<hex HMAC-SHA256 of the raw body>.",
         }
+
+
+NOT_BLANK = r"\S"
+JSON_LIMITS = (
+    f"At most {MAX_JSON_CHARS // 1024} KiB once written as JSON, nested at most "
+    f"{MAX_JSON_DEPTH} levels deep."
+)
+
+
+def _kept_as_sent(component: dict, names: list[str]) -> None:
+    """OCSF fields Quarry reads when they have the type OCSF gives them, and otherwise keeps
+    in the payload without refusing the event: any JSON value is accepted there."""
+    for name in names:
+        prop = component["properties"][name]
+        kind = prop.get("type", "")
+        component["properties"][name] = {
+            "description": f"OCSF's {kind or 'value'}; read by Quarry when it is one, "
+            "otherwise kept in the payload."
+        }
+
+
+def _array_body(schemas: dict, body: str, item: str, batch: str, key: str) -> None:
+    """A batch is an object {key: [items]} or the plain array of items; neither is empty."""
+    schemas[body]["oneOf"].append(
+        {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": MAX_BATCH,
+            "items": {"$ref": f"#/components/schemas/{item}"},
+        }
+    )
+    schemas[batch]["properties"][key]["minItems"] = 1
+
+
+def contract_refine(result, generator, request, public):
+    """What serializers cannot say about the detector API, said in the schema: no field but
+    those listed (an unknown one is refused, 422), ids that are not blank, the plain-array
+    body and the bare-id form of accounts[], and OCSF's own constraints."""
+    schemas = result.get("components", {}).get("schemas", {})
+    signal, account = schemas.get("SignalDoc"), schemas.get("AccountDoc")
+    if signal is None or account is None:
+        return result
+    for name in ("SignalDoc", "AccountDoc", "AttributeDoc"):
+        schemas[name]["additionalProperties"] = False
+    # An optional field sent as null is taken as absent.
+    for component in (signal, account):
+        for name, prop in component["properties"].items():
+            if name not in component.get("required", []):
+                prop["nullable"] = True
+    for name in ("external_id",):
+        signal["properties"][name]["minLength"] = 1
+        account["properties"][name]["minLength"] = 1
+    signal["properties"]["external_id"]["pattern"] = NOT_BLANK
+    account["properties"]["external_id"]["pattern"] = NOT_BLANK
+    signal["properties"]["accounts"] = {
+        "type": "array",
+        "maxItems": MAX_ACCOUNTS_PER_SIGNAL,
+        "nullable": True,
+        "description": "Accounts as objects, or as bare account ids.",
+        "items": {
+            "oneOf": [
+                {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": MAX_EXTERNAL_ID,
+                    "pattern": NOT_BLANK,
+                },
+                {"$ref": "#/components/schemas/AccountDoc"},
+            ]
+        },
+    }
+    account["properties"]["attributes"]["maxItems"] = MAX_ATTRIBUTES_PER_ACCOUNT
+    for field in ("observables", "payload"):
+        signal["properties"][field]["description"] = (
+            signal["properties"][field].get("description", "") + " " + JSON_LIMITS
+        ).strip()
+    signal["properties"]["observed_at"]["description"] = (
+        "ISO 8601 with a time zone; not before 2000-01-01, and not further ahead of Quarry's "
+        "clock than QUARRY_SIGNAL_MAX_FUTURE_SKEW_SECONDS (an hour unless configured)."
+    )
+    _array_body(schemas, "SignalOrBatch", "SignalDoc", "SignalBatchDoc", "signals")
+    finding = schemas["OcsfFindingDoc"]
+    finding["properties"]["class_uid"]["enum"] = [2004]
+    finding["properties"]["severity_id"]["enum"] = [0, 1, 2, 3, 4, 5, 6, 99]
+    _kept_as_sent(finding, ["confidence_id"])
+    for name in ("time", "confidence_score"):
+        finding["properties"][name]["nullable"] = True
+    finding["properties"]["time_dt"] = {
+        "type": "string",
+        "format": "date-time",
+        "nullable": True,
+        "description": "The event time as ISO 8601, when `time` (epoch milliseconds) is absent.",
+    }
+    finding["properties"]["time"]["description"] = (
+        "Epoch milliseconds. Either time or time_dt is required."
+    )
+    finding["required"] = [r for r in finding["required"] if r != "time"]
+    # Observables Quarry cannot map (no type_id it knows, a value that is no string) are kept
+    # in the payload, not refused.
+    observable = schemas["OcsfObservableDoc"]
+    observable.pop("required", None)
+    _kept_as_sent(observable, ["name", "type_id", "type", "value"])
+    info = schemas["OcsfFindingInfoDoc"]
+    info["properties"]["uid"].update(minLength=1, maxLength=MAX_EXTERNAL_ID, pattern=NOT_BLANK)
+    _kept_as_sent(info, ["title", "desc", "types", "analytic"])
+    finding["properties"]["observables"] = {
+        "type": "array",
+        "nullable": True,
+        "items": {},
+        "description": "OCSF observables (objects with name, type_id and value; see "
+        "OcsfObservableDoc); what Quarry cannot map is kept in the payload. " + JSON_LIMITS,
+    }
+    _array_body(schemas, "OcsfFindingOrBatch", "OcsfFindingDoc", "OcsfBatchDoc", "events")
+    for path in ("/api/v1/signals", "/api/v1/ocsf/detection-findings"):
+        result["paths"][path]["post"]["requestBody"]["required"] = True
+    return result

@@ -2,8 +2,10 @@
 with a short prefix so that an admin can tell which token a detector holds."""
 
 import secrets
+from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import DomainError
@@ -82,3 +84,16 @@ def detector_token_revoke(*, detector: Detector) -> None:
     )
     if updated:
         detector.refresh_from_db()
+
+
+# A busy detector pushes many batches a second; its last success needs no finer clock, and
+# each push then costs no row lock on the detector.
+PUSH_SUCCESS_RESOLUTION = timedelta(seconds=1)
+
+
+def detector_push_succeeded(detector: Detector) -> None:
+    """A push stored or re-acknowledged signals: the dashboard's "last success" moves."""
+    now = timezone.now()
+    Detector.objects.filter(pk=detector.pk).filter(
+        Q(last_success_at__isnull=True) | Q(last_success_at__lt=now - PUSH_SUCCESS_RESOLUTION)
+    ).update(last_success_at=now)

@@ -2,9 +2,9 @@
 
 Rates come from settings read at request time (QUARRY_API_RATE_*), so each deployment sets them
 through the environment. Past the budget the API answers 429 with a Retry-After header and says
-how long to wait. The counters live in the default cache: set CACHE_URL to a Redis so that every
-web process shares them.
-"""
+how long to wait. The counters live in the default cache, one for every web process: a table
+of the database unless CACHE_URL names a Redis. Anonymous refusals count against the anonymous
+budget too (core/api.py)."""
 
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle

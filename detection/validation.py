@@ -5,11 +5,12 @@ every one of them, so it must cost microseconds. Each item yields either a `Sign
 list of its field errors; an invalid item never reaches the database."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 import msgspec
 import orjson
+from django.conf import settings
 
 from accounts.models import AttributeType
 from cases.models import Severity
@@ -29,20 +30,42 @@ MAX_NAME = 200  # an account's name and organisation
 MAX_EMAIL = 320
 MAX_COUNTRY = 2  # ISO 3166-1 alpha-2
 MAX_ATTRIBUTE_VALUE = 500
+# Deeper than this, a payload or observables is refused: nothing a detector means nests so
+# deep, and the standard library's JSON reader and writer recurse (a RecursionError was a 500).
+MAX_JSON_DEPTH = 64
+# observed_at before this is a detector's bug (an epoch of 0, year 1), not an observation.
+OBSERVED_AT_FLOOR = datetime(2000, 1, 1, tzinfo=UTC)
+SIGNAL_FIELDS = frozenset(
+    [
+        "external_id",
+        "kind",
+        "severity",
+        "confidence",
+        "observed_at",
+        "summary",
+        "accounts",
+        "observables",
+        "payload",
+    ]
+)
+ACCOUNT_FIELDS = frozenset(
+    ["external_id", "name", "email", "organisation", "country", "signup_at", "attributes"]
+)
+ATTRIBUTE_FIELDS = frozenset(["type", "value"])
 
 
 def _text_type(max_len: int, min_len: int = 0):
     return Annotated[str, msgspec.Meta(min_length=min_len, max_length=max_len)]
 
 
-class Attribute(msgspec.Struct, frozen=True):
+class Attribute(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """One attribute of an account (frozen, so equal attributes fold in a set)."""
 
     type: Literal[tuple(sorted(ATTRIBUTE_TYPES))]  # type: ignore[valid-type]
     value: _text_type(MAX_ATTRIBUTE_VALUE, 1)
 
 
-class AccountIn(msgspec.Struct):
+class AccountIn(msgspec.Struct, forbid_unknown_fields=True):
     """An account a signal names. Its attributes may repeat (the fast path does not fold them:
     storing them does)."""
 
@@ -58,7 +81,7 @@ class AccountIn(msgspec.Struct):
     attributes: Annotated[list[Attribute], msgspec.Meta(max_length=MAX_ATTRIBUTES_PER_ACCOUNT)] = []
 
 
-class SignalIn(msgspec.Struct):
+class SignalIn(msgspec.Struct, forbid_unknown_fields=True):
     """A valid signal, ready to store. The annotations are also the fast path's schema (see
     `signals_decode_fast`): there `accounts` may hold bare account ids and the two JSON fields
     arrive as raw JSON, until the fast path's own pass turns them into what the slow path
@@ -119,7 +142,8 @@ def _text(raw, where: tuple, errors: list, *, max_len: int, required: bool = Fal
 
 
 def parse_time(raw, name: str, errors: list, *, required: bool) -> datetime | None:
-    if raw is None or raw == "":
+    """None is an absent time; an empty string is no time at all, refused like any bad one."""
+    if raw is None or (raw == "" and required):
         if required:
             errors.append({"field": name, "message": "This field is required."})
         return None
@@ -143,6 +167,66 @@ def parse_time(raw, name: str, errors: list, *, required: bool) -> datetime | No
         return None
 
 
+def _not_blank(value: str, name: str, errors: list) -> str:
+    """An identifier of nothing but spaces names nothing: refused like a missing one."""
+    if value.isspace():
+        errors.append({"field": name, "message": "Must not be blank."})
+        return ""
+    return value
+
+
+def _future_skew() -> timedelta:
+    return timedelta(seconds=settings.QUARRY_SIGNAL_MAX_FUTURE_SKEW_SECONDS)
+
+
+def observed_at_check(value: datetime | None, latest: datetime, errors: list) -> None:
+    """observed_at must lie between OBSERVED_AT_FLOOR and `latest` (now plus the allowed
+    clock skew): 2099 or year 1 is a detector's bug, and routing and SLAs would inherit it."""
+    if value is None:
+        return
+    if value > latest:
+        errors.append(
+            {
+                "field": "observed_at",
+                "message": "Lies in the future: at most "
+                f"{settings.QUARRY_SIGNAL_MAX_FUTURE_SKEW_SECONDS} seconds ahead of "
+                "Quarry's clock are allowed.",
+            }
+        )
+    elif value < OBSERVED_AT_FLOOR:
+        errors.append(
+            {
+                "field": "observed_at",
+                "message": f"Before {OBSERVED_AT_FLOOR.date().isoformat()}: not a real observation.",
+            }
+        )
+
+
+def _unknown_fields(raw: dict, known: frozenset, at: str, errors: list) -> None:
+    """Unknown fields are refused, not dropped: a misspelt `sumary` would lose the summary."""
+    for key in raw.keys() - known:
+        errors.append(
+            {
+                "field": f"{at}{key}",
+                "message": "Unknown field; the fields are " + ", ".join(sorted(known)) + ".",
+            }
+        )
+
+
+def _too_deep(value, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether a parsed JSON value nests deeper than `limit`, walked without recursion."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if type(item) is dict:
+            stack.extend((v, depth + 1) for v in item.values() if type(v) in (dict, list))
+        elif type(item) is list:
+            stack.extend((v, depth + 1) for v in item if type(v) in (dict, list))
+    return False
+
+
 def _json(raw, name: str, errors: list, *, default: str, kind: type) -> str:
     if raw is None:
         return default
@@ -158,9 +242,14 @@ def _json(raw, name: str, errors: list, *, default: str, kind: type) -> str:
         # Compact and UTF-8 like the standard library's with ensure_ascii=False, ~15× faster.
         text = orjson.dumps(raw).decode()
     except (orjson.JSONEncodeError, UnicodeDecodeError):
-        # Lone surrogates or integers beyond 64 bits: the standard library writes them and the
-        # checks below refuse what PostgreSQL would.
-        text = json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+        # Lone surrogates, integers beyond 64 bits or deep nesting: the standard library writes
+        # the first two and the checks below refuse what PostgreSQL would.
+        deep = _too_deep(raw)
+        text = "" if deep else json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+    # Nesting can only be deep where brackets are many: the walk runs for few values.
+    if text == "" or (text.count("{") + text.count("[") > MAX_JSON_DEPTH and _too_deep(raw)):
+        errors.append({"field": name, "message": f"Nested deeper than {MAX_JSON_DEPTH} levels."})
+        return default
     if len(text) > MAX_JSON_CHARS:
         errors.append({"field": name, "message": f"At most {MAX_JSON_CHARS} characters of JSON."})
         return default
@@ -171,7 +260,7 @@ def _json(raw, name: str, errors: list, *, default: str, kind: type) -> str:
     return text
 
 
-_ACCOUNT_DETAILS = frozenset(["name", "email", "organisation", "country", "signup_at"])
+_PLAIN_ACCOUNT_FIELDS = frozenset(["external_id", "attributes"])
 
 
 def _plain_text(raw, max_len: int) -> bool:
@@ -183,20 +272,22 @@ def _account_plain(raw) -> AccountIn | None:
     None for anything else, which the full check then reports on field by field."""
     attrs = raw.get("attributes", ())
     if (
-        raw.keys() & _ACCOUNT_DETAILS
+        not raw.keys() <= _PLAIN_ACCOUNT_FIELDS
         or type(attrs) not in (list, tuple)
         or len(attrs) > MAX_ATTRIBUTES_PER_ACCOUNT
         or not _plain_text(raw.get("external_id"), MAX_EXTERNAL_ID)
+        or raw["external_id"].isspace()
     ):
         return None
     pairs = []
     for attr in attrs:
-        if type(attr) is not dict:
+        if type(attr) is not dict or len(attr) != 2:
             return None
         kind, value = attr.get("type"), attr.get("value")
         # _plain_text, inlined: this line runs for every attribute of every account.
         if (
-            kind not in ATTRIBUTE_TYPES
+            type(kind) is not str
+            or kind not in ATTRIBUTE_TYPES
             or type(value) is not str
             or not 0 < len(value) <= MAX_ATTRIBUTE_VALUE
             or not value.isascii()
@@ -215,17 +306,22 @@ def _account(raw, j: int, errors: list) -> AccountIn | None:
     at = f"accounts[{j}]"
     if isinstance(raw, str):
         ext = _text(raw, (at,), errors, max_len=MAX_EXTERNAL_ID, required=True)
+        ext = _not_blank(ext, at, errors)
         return AccountIn(external_id=ext) if ext else None
     if not isinstance(raw, dict):
         errors.append({"field": at, "message": "Must be an object or an account id string."})
         return None
     before = len(errors)
     get = raw.get
+    _unknown_fields(raw, ACCOUNT_FIELDS, f"{at}.", errors)
     ext = _text(
         get("external_id"), (at, ".external_id"), errors, max_len=MAX_EXTERNAL_ID, required=True
     )
-    attrs = get("attributes") or []
-    if not isinstance(attrs, list):
+    ext = _not_blank(ext, f"{at}.external_id", errors)
+    attrs = get("attributes")
+    if attrs is None:
+        attrs = []
+    elif not isinstance(attrs, list):
         errors.append({"field": f"{at}.attributes", "message": "Must be an array."})
         attrs = []
     elif len(attrs) > MAX_ATTRIBUTES_PER_ACCOUNT:
@@ -243,8 +339,9 @@ def _account(raw, j: int, errors: list) -> AccountIn | None:
                 }
             )
             continue
+        _unknown_fields(attr, ATTRIBUTE_FIELDS, f"{at}.attributes[{k}].", errors)
         kind = attr.get("type")
-        if kind not in ATTRIBUTE_TYPES:
+        if not isinstance(kind, str) or kind not in ATTRIBUTE_TYPES:
             errors.append(
                 {
                     "field": f"{at}.attributes[{k}].type",
@@ -283,11 +380,15 @@ def signal_validate(raw) -> SignalIn:
     if not isinstance(raw, dict):
         raise ItemErrors([{"field": "", "message": "A signal must be a JSON object."}])
     errors: list[dict] = []
+    if not raw.keys() <= SIGNAL_FIELDS:
+        _unknown_fields(raw, SIGNAL_FIELDS, "", errors)
     external_id = _text(
         raw.get("external_id"), ("external_id",), errors, max_len=MAX_EXTERNAL_ID, required=True
     )
+    if external_id.isspace():
+        external_id = _not_blank(external_id, "external_id", errors)
     kind = raw.get("kind")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         errors.append(
             {
                 "field": "kind",
@@ -297,7 +398,7 @@ def signal_validate(raw) -> SignalIn:
             }
         )
     severity = raw.get("severity")
-    if severity not in SEVERITIES:
+    if not isinstance(severity, str) or severity not in SEVERITIES:
         errors.append(
             {
                 "field": "severity",
@@ -317,8 +418,11 @@ def signal_validate(raw) -> SignalIn:
     ):
         errors.append({"field": "confidence", "message": "Must be an integer from 0 to 100."})
     observed_at = parse_time(raw.get("observed_at"), "observed_at", errors, required=True)
+    observed_at_check(observed_at, datetime.now(UTC) + _future_skew(), errors)
     summary = _text(raw.get("summary"), ("summary",), errors, max_len=MAX_SUMMARY)
-    accounts_raw = raw.get("accounts") or []
+    accounts_raw = raw.get("accounts")
+    if accounts_raw is None:
+        accounts_raw = []
     accounts: list[AccountIn] = []
     if not isinstance(accounts_raw, list):
         errors.append({"field": "accounts", "message": "Must be an array."})
@@ -365,6 +469,7 @@ class _FastBatch(msgspec.Struct):
 
 _decode_batch = msgspec.json.Decoder(_FastBatch).decode
 _decode_items = msgspec.json.Decoder(_FastItems).decode
+_decode_any = msgspec.json.Decoder().decode
 
 
 class _NotFast(Exception):
@@ -378,6 +483,9 @@ def _raw_json(raw: msgspec.Raw, opening: int, default: str) -> str:
         return default
     if text[0] != opening or len(text) > MAX_JSON_CHARS:
         raise _NotFast  # the slow path names the field and its fault
+    # Nesting can only be deep where brackets are many: few values are ever walked.
+    if text.count(b"{") + text.count(b"[") > MAX_JSON_DEPTH and _too_deep(_decode_any(text)):
+        raise _NotFast
     return text.decode()
 
 
@@ -394,15 +502,23 @@ def signals_decode_fast(body: bytes) -> list[SignalIn] | None:
         first = body.lstrip()[:1]
         signals = _decode_batch(body).signals if first == b"{" else _decode_items(body)
         errors: list = []
+        latest = datetime.now(UTC) + _future_skew()
         for s in signals:
             s.observed_at = parse_time(s.observed_at, "", errors, required=True)
+            observed_at_check(s.observed_at, latest, errors)
+            if s.external_id.isspace():
+                raise _NotFast
             s.observables_json = _raw_json(s.observables_json, 0x5B, "[]")  # [
             s.payload_json = _raw_json(s.payload_json, 0x7B, "{}")  # {
             accounts = s.accounts
             for j, a in enumerate(accounts):
                 if type(a) is str:
+                    if a.isspace():
+                        raise _NotFast
                     accounts[j] = AccountIn(a)
                     continue
+                if a.external_id.isspace():
+                    raise _NotFast
                 if a.country:
                     a.country = a.country.upper()
                 if a.signup_at is not None:
@@ -413,6 +529,7 @@ def signals_decode_fast(body: bytes) -> list[SignalIn] | None:
         msgspec.ValidationError,
         msgspec.DecodeError,
         UnicodeDecodeError,
+        RecursionError,
         _NotFast,
     ):
         return None

@@ -48,7 +48,9 @@ class CampaignFeed:
         # A live feed starts where its first client stands, so that a restarted reference
         # detector goes on producing new signals for a detector that already polled it.
         self.base: int | None = None
-        self.start = start or datetime.now(UTC)
+        # Signals are observed in the past, never ahead of now (Quarry refuses those): a fixed
+        # feed's signals all happened before start-up, a live one's from start-up on.
+        self.start = start or datetime.now(UTC) - timedelta(seconds=(total or 0) / 100)
         self.invalid_every = invalid_every
         # A demo shows a few cases forming, not one per cluster a minute: signals come from
         # the first `clusters` clusters only, one more joining every `cluster_every` signals.
@@ -97,7 +99,9 @@ class CampaignFeed:
             "kind": kind,
             "severity": severity,
             "confidence": confidence,
-            "observed_at": (self.start + timedelta(seconds=index / (self.rate or 100))).isoformat(),
+            "observed_at": (
+                self.start + timedelta(seconds=(index - (self.base or 0)) / (self.rate or 100))
+            ).isoformat(),
             "summary": f"{kind.replace('_', ' ')} on {first.external_id} (cluster {first.cluster})",
             "accounts": [self._account_json(a) for a in involved.values()],
             "observables": [{"type": "asn", "value": a.attributes[-1][1]} for a in [first]],

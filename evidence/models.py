@@ -77,3 +77,23 @@ class CustodyEvent(models.Model):
                 condition=Q(action__in=CustodyAction.values), name="custody_action_valid"
             ),
         ]
+
+
+class EvidenceLink(models.Model):
+    """Evidence of one case shown as evidence of another: what a merge moves (cases/merge.py).
+    The item itself is immutable and stays where it was collected; the link is the move."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="evidence_links")
+    evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="links")
+    merged_from = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    linked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "evidence"], name="evidence_link_unique"),
+        ]

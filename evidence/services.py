@@ -23,6 +23,7 @@ from core.errors import DomainError, PermissionDenied
 from core.roles import CONTRIBUTE_ROLES, user_roles
 
 from .models import CustodyAction, CustodyEvent, Evidence, storage_key_for
+from .selectors import evidence_of_case
 from .storage import evidence_storage
 
 CHUNK = 1024 * 1024
@@ -139,7 +140,7 @@ def evidence_add(
         os.unlink(hashed.path)
         raise DomainError(f"{_clean_name(original_name)} is empty.", field="file", status=400)
     try:
-        existing = Evidence.objects.filter(case=case, sha256=hashed.sha256).first()
+        existing = evidence_of_case(case).filter(sha256=hashed.sha256).first()
         if existing:
             return existing, False
         _store_blob(hashed)
@@ -250,12 +251,16 @@ def evidence_verify(*, evidence: Evidence, actor) -> bool:
 
 
 @transaction.atomic
-def evidence_record_download(*, evidence: Evidence, user, ip: str | None, user_agent: str) -> None:
+def evidence_record_download(
+    *, evidence: Evidence, user, ip: str | None, user_agent: str, case: Case | None = None
+) -> None:
+    """`case` is the case it was downloaded through (a merge links evidence to the survivor);
+    by default the case that collected it."""
     custody_record(
         evidence=evidence, action=CustodyAction.DOWNLOADED, actor=user, ip=ip, user_agent=user_agent
     )
     event_append(
-        case=evidence.case,
+        case=case or evidence.case,
         kind="evidence.downloaded",
         actor=user,
         data={"evidence_id": evidence.pk, "sha256": evidence.sha256},

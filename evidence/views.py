@@ -10,11 +10,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from cases.selectors import case_get_for_user
+from cases.services import case_record_view
 from core.errors import DomainError
 from core.http import client_ip
 
 from .forms import EvidenceForm
 from .models import Evidence
+from .selectors import evidence_of_case
 from .services import evidence_add, evidence_open, evidence_record_download, evidence_record_view
 
 PREVIEW_BYTES = 64 * 1024
@@ -58,6 +60,8 @@ def evidence_upload(request, number: str):
                 original_name=upload.name,
                 description=form.cleaned_data["description"],
                 source=form.cleaned_data["source"],
+                collected_at=form.cleaned_data["collected_at"],
+                collected_by=form.cleaned_data["collected_by"].strip(),
                 ip=client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
             )
@@ -95,10 +99,13 @@ def evidence_upload(request, number: str):
     return response
 
 
-def _item(request, number: str, pk: int) -> Evidence:
+def _item(request, number: str, pk: int):
+    """The case of the URL and the evidence item it holds (its own, or linked by a merge);
+    reading it is a read of the case."""
     case = case_get_for_user(request.user, number)
+    case_record_view(case=case, user=request.user, via="evidence")
     try:
-        return case.evidence_items.select_related("case").get(pk=pk)
+        return case, evidence_of_case(case).select_related("case").get(pk=pk)
     except Evidence.DoesNotExist:
         raise Http404("No such evidence.") from None
 
@@ -106,8 +113,9 @@ def _item(request, number: str, pk: int) -> Evidence:
 @login_required
 @require_GET
 def evidence_download(request, number: str, pk: int):
-    item = _item(request, number, pk)
+    case, item = _item(request, number, pk)
     evidence_record_download(
+        case=case,
         evidence=item,
         user=request.user,
         ip=client_ip(request),
@@ -133,8 +141,8 @@ def _preview_text(item: Evidence) -> tuple[str, bool]:
 @login_required
 @require_GET
 def evidence_preview(request, number: str, pk: int):
-    item = _item(request, number, pk)
-    context = {"case": item.case, "item": item, "kind": "none"}
+    case, item = _item(request, number, pk)
+    context = {"case": case, "item": item, "kind": "none"}
     if item.content_type in INLINE_IMAGES:
         context["kind"] = "image"
     elif item.content_type in TEXT_TYPES:
@@ -160,7 +168,7 @@ def evidence_preview(request, number: str, pk: int):
 @login_required
 @require_GET
 def evidence_image(request, number: str, pk: int):
-    item = _item(request, number, pk)
+    _, item = _item(request, number, pk)
     if item.content_type not in INLINE_IMAGES:
         raise Http404("No preview for this file.")
     evidence_record_view(

@@ -7,6 +7,7 @@ from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from cases.selectors import case_get_for_user
+from core.api_input import StrictInput
 from core.http import client_ip
 
 from .models import ExportStatus
@@ -15,7 +16,7 @@ from .services import bundle_available, export_record_download, export_request, 
 from .views import bundle_response
 
 
-class ExportInput(serializers.Serializer):
+class ExportInput(StrictInput):
     metadata_only = serializers.BooleanField(default=False)
     pseudonymise = serializers.BooleanField(default=False)
 

@@ -361,7 +361,7 @@ class BundleWriter:
             "detail",
         ]
         events = (
-            CustodyEvent.objects.filter(evidence__case=self.case)
+            CustodyEvent.objects.filter(evidence__in=[e.pk for e in self.evidence])
             .select_related("evidence")
             .order_by("evidence_id", "at", "pk")
         )
@@ -441,22 +441,23 @@ class BundleWriter:
             events_total=self.chain_seq,
             key_fingerprint=self.fingerprint,
             notes=notes,
-            custody=self._report_custody(),
+            custody=self._custody_by_item(),
         )
         return report_render(data)
 
-    def _report_custody(self) -> dict[int, list[dict]]:
+    def _custody_by_item(self) -> dict[int, list[dict]]:
+        p = self.pseud
         custody: dict[int, list[dict]] = {}
-        events = CustodyEvent.objects.filter(
-            evidence_id__in=[item.pk for item in self.evidence]
-        ).order_by("evidence_id", "at", "pk")
-        for e in events.iterator(chunk_size=BATCH):
+        events = CustodyEvent.objects.filter(evidence__in=[e.pk for e in self.evidence])
+        for e in events.order_by("evidence_id", "at", "pk").iterator(chunk_size=BATCH):
             custody.setdefault(e.evidence_id, []).append(
                 {
-                    "at": _iso(e.at),
-                    "action": e.get_action_display(),
-                    "actor": self.pseud.text(e.actor_label),
+                    "at": format_at(e.at)[:19].replace("T", " "),
+                    "action": e.action,
+                    "actor": p.text(e.actor_label),
+                    "ip": e.ip,
                     "hash_matched": e.hash_matched,
+                    "detail": p.text(e.detail),
                 }
             )
         return custody

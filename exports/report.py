@@ -10,6 +10,7 @@ from fpdf.enums import XPos, YPos
 
 from accounts.models import CaseAccountRole, Enforcement, PlatformStatus
 from cases.models import Resolution, Severity, State
+from evidence.models import CustodyAction
 
 ACCOUNTS_IN_REPORT = 200
 CUSTODY_ROWS_PER_ITEM = 40
@@ -31,7 +32,7 @@ class ReportInput:
     events_total: int
     key_fingerprint: str
     notes: list[str] = field(default_factory=list)
-    # evidence id -> its custody events (action, actor, at, hash_matched), oldest first
+    # evidence id -> its custody events (at, action, actor, ip, hash_matched, detail), oldest first
     custody: dict[int, list[dict]] = field(default_factory=dict)
 
 
@@ -121,10 +122,9 @@ def _table(pdf: FPDF, header: list[str], rows: list[list], widths: tuple[int, ..
 
 
 def _custody(pdf: FPDF, data: ReportInput) -> None:
-    if not data.custody:
-        return
+    """One custody table per evidence item: who touched it, when, from where, and whether its
+    bytes still matched (data/custody.csv holds the same rows)."""
     _heading(pdf, "Chain of custody")
-    _line(pdf, "Each evidence item's custody log, oldest first (data/custody.csv holds it whole).")
     for item in data.evidence:
         events = data.custody.get(item["id"], [])
         pdf.ln(1)
@@ -139,19 +139,28 @@ def _custody(pdf: FPDF, data: ReportInput) -> None:
         pdf.set_font("Helvetica", size=9)
         rows = [
             [
-                _when(e["at"]),
-                e["action"],
-                e["actor"],
-                {True: "yes", False: "NO"}.get(e["hash_matched"], "-"),
+                _when(c["at"]),
+                _label(CustodyAction, c["action"]),
+                c["actor"],
+                c["ip"] or "-",
+                {True: "yes", False: "NO"}.get(c["hash_matched"], "-"),
+                c["detail"] or "",
             ]
-            for e in events[:CUSTODY_ROWS_PER_ITEM]
+            for c in events[:CUSTODY_ROWS_PER_ITEM]
         ]
         if rows:
-            _table(pdf, ["When", "Action", "By", "Hash matched"], rows, (40, 30, 80, 30))
+            _table(
+                pdf,
+                ["When", "Action", "By", "From", "Hash matched", "Detail"],
+                rows,
+                (32, 20, 30, 26, 20, 52),
+            )
         else:
-            _line(pdf, "No custody event recorded.")
+            _line(pdf, "No custody events recorded.")
         if len(events) > CUSTODY_ROWS_PER_ITEM:
             _line(pdf, f"The first {CUSTODY_ROWS_PER_ITEM} of {len(events)} events are shown.")
+    if not data.evidence:
+        _line(pdf, "The case holds no evidence files.")
 
 
 def report_render(data: ReportInput) -> bytes:
@@ -245,15 +254,16 @@ def report_render(data: ReportInput) -> bytes:
             e["content_type"],
             e["collected_at"],
             e["collected_by"],
+            e["source"] or "-",
             "yes" if e["path"] else "no (hashes only)",
         ]
         for e in data.evidence
     ]
     _table(
         pdf,
-        ["Id", "File", "Bytes", "Type", "Collected (UTC)", "By", "File in bundle"],
+        ["Id", "File", "Bytes", "Type", "Collected (UTC)", "By", "Source", "File in bundle"],
         rows,
-        (10, 44, 18, 26, 30, 24, 28),
+        (10, 36, 16, 22, 28, 22, 22, 24),
     )
     _custody(pdf, data)
 

@@ -23,6 +23,7 @@ from core.jobs import job_claim
 from core.locks import EXPORT_BUILD
 from core.roles import EXPORT_ROLES, user_roles
 from evidence.models import CustodyAction, Evidence
+from evidence.selectors import evidence_of_case
 from evidence.services import custody_record
 
 from .bag import HashingOutput
@@ -94,9 +95,7 @@ def export_request(
         field="export",
         closed=None,
     )
-    evidence_ids = list(
-        Evidence.objects.filter(case=locked).order_by("pk").values_list("pk", flat=True)
-    )
+    evidence_ids = list(evidence_of_case(locked).order_by("pk").values_list("pk", flat=True))
     export = Export.objects.create(
         case=locked,
         requested_by=user,
@@ -172,8 +171,11 @@ def _build(export: Export) -> Export:
     )
     reporter = _ProgressReporter(export, sum(sizes) + METADATA_WEIGHT)
     try:
-        # "wb" truncates whatever a killed earlier attempt left behind.
-        with open(partial, "wb") as handle:
+        # Truncates whatever a killed earlier attempt left behind. A bundle holds the whole
+        # case (restricted ones too): readable by Quarry's own user only, whatever the umask.
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with open(fd, "wb") as handle:
             output = HashingOutput(handle)
             try:
                 result = bundle_write(export=export, fileobj=output, progress=reporter)

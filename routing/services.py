@@ -24,6 +24,7 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from accounts.clustering import cluster_update_for_accounts, clusters_lock
 from accounts.services import case_accounts_link_many
 from cases.audit import events_append_many
+from cases.freeze import cases_frozen_divert
 from cases.models import SEVERITY_RANK, Case, Severity, State
 from cases.services import case_create, cases_lock_for_change_many
 from detection.models import RoutingSettings, SignalKind
@@ -202,6 +203,7 @@ def _waiting_weak(groups: dict[int, frozenset[int]]) -> dict[int, list[_Signal]]
             "  JOIN detection_signalaccount sa ON sa.account_id = m.account_id "
             "  JOIN detection_signal s ON s.id = sa.signal_id "
             "  WHERE s.case_id IS NULL AND s.routed_at IS NOT NULL AND s.routing_error = '' "
+            "  AND NOT EXISTS (SELECT 1 FROM cases_pendingsignal p WHERE p.signal_id = s.id) "
             "  ORDER BY sa.signal_id, f.g) "
             "SELECT w.g, s.id, s.external_id, s.kind, s.severity, s.confidence, "
             "array_agg(sa.account_id ORDER BY sa.account_id) FROM w "
@@ -257,6 +259,26 @@ def _attach_all(attach: dict[int, tuple[list[_Signal], str]]) -> None:
             for case_id, (signals, reason) in attach.items()
         },
     )
+
+
+def _divert_frozen(attach: dict[int, tuple[list[_Signal], str]]) -> list[_Signal]:
+    """Routing leaves a frozen case alone (cases/freeze.py): its signals are held there as
+    pending, or go to its follow-up case. Changes `attach`; returns the held signals."""
+    diverted = cases_frozen_divert(
+        signals_by_case={
+            case_id: [(s.id, s.external_id) for s in signals]
+            for case_id, (signals, _) in attach.items()
+        }
+    )
+    held: list[_Signal] = []
+    for case_id, follow_up in diverted.items():
+        signals, _ = attach.pop(case_id)
+        if follow_up is None:
+            held.extend(signals)
+        else:
+            before, _ = attach.get(follow_up, ([], ""))
+            attach[follow_up] = (before + signals, "follow-up of a frozen case")
+    return held
 
 
 class _ClustersMoved(Exception):
@@ -327,6 +349,7 @@ def _route_groups(
             add(case.pk, everything, f"weak signals crossed {rules.weak_case_score:g}")
         else:
             waiting.extend(signals)
+    waiting.extend(_divert_frozen(attach))
     if attach:
         _attach_all(attach)
     if waiting:

@@ -2,12 +2,12 @@
 
 from datetime import timedelta
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import CaseAccount, Cluster
-from cases.models import OPEN_STATES, State
+from cases.models import OPEN_STATES, CaseTask, State, TaskStatus
 from cases.selectors import cases_visible_to
 from detection.counts import signal_counts_by_day, signal_counts_by_detector
 from detection.models import Detector, Signal
@@ -92,4 +92,14 @@ def largest_clusters(user, limit: int = LARGEST_CLUSTERS) -> list[Cluster]:
         Cluster.objects.filter(dissolved_at__isnull=True, size__gte=2)
         .annotate(open_cases=Coalesce(Subquery(open_cases), 0))
         .order_by("-size", "id")[:limit]
+    )
+
+
+def my_tasks(user, limit: int = 20) -> list[CaseTask]:
+    """Open tasks assigned to this user, on open cases the user may see, soonest due first."""
+    visible_open = cases_visible_to(user).filter(state__in=OPEN_STATES).values("pk")
+    return list(
+        CaseTask.objects.filter(assignee=user, status=TaskStatus.OPEN, case__in=visible_open)
+        .select_related("case")
+        .order_by(F("due_date").asc(nulls_last=True), "case_id", "position")[:limit]
     )

@@ -14,7 +14,7 @@ from accounts import selectors as account_selectors
 from accounts.models import Account, Cluster
 from accounts.views import staff_only
 from cases.forms import CommentForm
-from cases.selectors import case_get_for_user
+from cases.selectors import case_get_for_user, case_reference_visible
 from cases.services import case_record_view
 from core.dayseries import days_between
 from core.roles import WORK_ROLES
@@ -23,6 +23,7 @@ from detection.models import Detector
 
 from . import dashboard
 from .forms import QueueFilterForm
+from .lifecycle_tabs import lifecycle_context
 from .queue import QUEUES, queue_cases, queue_page
 from .workspace import TAB_CONTEXT, TABS, case_actions, sla_clock
 
@@ -47,6 +48,7 @@ def home(request):
         "detectors": dashboard.detector_health(),
         "set_aside": dashboard.routing_set_aside(),
         "clusters": dashboard.largest_clusters(user),
+        "my_tasks": dashboard.my_tasks(user),
     }
     return render(request, "core/dashboard.html", context)
 
@@ -124,8 +126,7 @@ def case_detail(request, number: str):
     if tab not in TABS:
         tab = "overview"
     fragment = _fragment(request)
-    if not fragment:
-        case_record_view(case=case, user=request.user)
+    case_record_view(case=case, user=request.user, via=f"{tab} tab" if fragment else "page")
     context = {
         "case": case,
         "tab": tab,
@@ -134,10 +135,12 @@ def case_detail(request, number: str):
         "actions": case_actions(case, request.user),
         "linked_accounts": case.case_accounts.count(),
         "signal_count": case.signals.count(),
-        "evidence_count": case.evidence_items.count(),
+        "evidence_count": case.evidence_items.count() + case.evidence_links.count(),
         "comment_form": CommentForm(),
+        "duplicate_of": case_reference_visible(request.user, case.duplicate_of),
         "workers": _workers(),
         "move_draft": None if fragment else request.session.pop(f"move_draft:{number}", None),
+        **lifecycle_context(case, request.user),
         **(TAB_CONTEXT[tab](request, case) if tab in TAB_CONTEXT else {}),
     }
     template = "cases/detail.html#panel" if fragment else "cases/detail.html"

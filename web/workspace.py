@@ -15,16 +15,18 @@ from django.db.models import (
 from django.db.models.functions import TruncDay
 from django.utils import timezone
 
-from cases import workflow
+from cases import legal_review, workflow
 from cases.audit import chain_verify
 from cases.models import Case, Resolution, State
 from core.dayseries import days_between
+from core.errors import DomainError
 from core.roles import CONTRIBUTE_ROLES, LEAD, WORK_ROLES, user_roles
 from detection.models import Detector, SignalKind
 
+from .lifecycle_tabs import evidence_with_custody, pending_signals, tab_tasks
 from .queue import Cursor
 
-TABS = ["overview", "timeline", "evidence", "accounts", "signals", "notes", "exports"]
+TABS = ["overview", "tasks", "timeline", "evidence", "accounts", "signals", "notes", "exports"]
 SIGNAL_PAGE = 50
 SIGNAL_CHART_CACHE_SECONDS = 3600
 SIGNAL_COLUMNS = [
@@ -40,19 +42,30 @@ TIMELINE_LIMIT = 300
 
 # What a move's guard (services.case_transition) needs that this case lacks, checked only for
 # the moves on offer: a move that would be refused is shown as not yet possible, with why.
+def _enforcement_unmet(case: Case) -> str:
+    return "" if case.case_accounts.exists() else "Link at least one account first (Accounts tab)."
+
+
+def _legal_review_unmet(case: Case) -> str:
+    if not (case.evidence_items.exists() or case.evidence_links.exists()):
+        return "Add at least one evidence item first (Evidence tab)."
+    try:
+        legal_review.tasks_check(case)
+    except DomainError as exc:
+        return exc.message
+    return ""
+
+
+def _referral_unmet(case: Case) -> str:
+    if case.exports.filter(status="done").exists():
+        return ""
+    return "Build an export bundle of the case first (Exports tab)."
+
+
 GUARD_UNMET = {
-    State.ENFORCEMENT: (
-        lambda case: not case.case_accounts.exists(),
-        "Link at least one account first (Accounts tab).",
-    ),
-    State.LEGAL_REVIEW: (
-        lambda case: not case.evidence_items.exists(),
-        "Add at least one evidence item first (Evidence tab).",
-    ),
-    State.REFERRED: (
-        lambda case: not case.exports.filter(status="done").exists(),
-        "Build an export bundle of the case first (Exports tab).",
-    ),
+    State.ENFORCEMENT: _enforcement_unmet,
+    State.LEGAL_REVIEW: _legal_review_unmet,
+    State.REFERRED: _referral_unmet,
 }
 STATE_ORDER = list(State.values)
 
@@ -76,8 +89,8 @@ def case_actions(case: Case, user) -> dict:
     for target in workflow.targets_from(case.state):
         if not roles & workflow.roles_for(case.state, target):
             continue
-        unmet, why = GUARD_UNMET.get(target, (None, ""))
-        if unmet is not None and unmet(case):
+        why = GUARD_UNMET[target](case) if target in GUARD_UNMET else ""
+        if why:
             blocked.append({"label": State(target).label, "why": why})
             continue
         moves.append(
@@ -136,7 +149,7 @@ def tab_timeline(request, case: Case) -> dict:
 
 
 def tab_evidence(request, case: Case) -> dict:
-    return {"evidence": list(case.evidence_items.select_related("uploaded_by"))}
+    return {"evidence": evidence_with_custody(case)}
 
 
 def tab_signals(request, case: Case) -> dict:
@@ -181,6 +194,7 @@ def tab_signals(request, case: Case) -> dict:
             .values_list("pk", "name")
         ),
         "signal_chart": signal_chart(case, signals, kind=kind, detector=detector),
+        "pending": pending_signals(case),
     }
 
 
@@ -229,11 +243,12 @@ def volume_chart(rows: list[tuple[str, str, int]], *, start=None, end=None) -> d
 
 
 def tab_notes(request, case: Case) -> dict:
-    return {"comments": list(case.comments.select_related("author"))}
+    return {"comments": list(case.comments.select_related("author").prefetch_related("versions"))}
 
 
 TAB_CONTEXT = {
     "overview": tab_overview,
+    "tasks": tab_tasks,
     "timeline": tab_timeline,
     "evidence": tab_evidence,
     "signals": tab_signals,

@@ -56,7 +56,10 @@
       var data = new FormData();
       data.append("file", file);
       data.append("description", form.querySelector("[name=description]").value);
-      data.append("source", form.querySelector("[name=source]").value);
+      ["source", "collected_at", "collected_by"].forEach(function (field) {
+        var input = form.querySelector("[name=" + field + "]");
+        if (input) data.append(field, input.value);
+      });
       var xhr = new XMLHttpRequest();
       xhr.open("POST", form.action);
       xhr.setRequestHeader("Accept", "application/json");

@@ -56,7 +56,7 @@ def sign_in(page, username: str, password: str = "correct horse battery staple")
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache():
+def fresh_cache(transactional_db):
     """Drop-down choices and charts are cached; each test starts without them."""
     from django.core.cache import cache
 

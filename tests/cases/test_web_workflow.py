@@ -43,4 +43,4 @@ def test_api_transition_errors_name_the_field(client, lena, case):
         {"to_state": "nowhere"},
         content_type="application/json",
     )
-    assert response.status_code == 400 and "to_state" in response.json()
+    assert response.status_code == 400 and response.json()["field"] == "to_state"

@@ -180,3 +180,26 @@ def test_a_feed_lease_shorter_than_a_poll_fails_the_start_up_checks(settings):
         call_command("check")
     settings.QUARRY_FEED_LEASE_SECONDS = 131
     call_command("check")
+
+
+def test_the_next_poll_is_due_an_interval_after_the_last_one_began(db, feed_settings, serve):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    url = serve(CampaignFeed(total=TOTAL))
+    detector = _pull_detector(url, auth_header="")
+    Detector.objects.filter(pk=detector.pk).update(poll_interval_seconds=5)
+    for _ in range(20):
+        began = timezone.now()
+        if feed_poll(detector_id=detector.pk).caught_up:
+            break
+    ended = timezone.now()
+    assert ended - began > timedelta(milliseconds=200)  # long enough to tell the two apart
+    due = DetectorFeedState.objects.get(detector=detector).next_poll_at
+    # Due five seconds after the poll began (moments after `began`), not after it ended.
+    assert timedelta(0) <= due - timedelta(seconds=5) - began < (ended - began) / 2
+
+
+def test_the_beat_looks_for_due_feeds_every_second(settings):
+    assert settings.CELERY_BEAT_SCHEDULE["detection-feeds-poll-due"]["schedule"] <= 1.0

@@ -60,6 +60,7 @@ def _input(accounts: int = 2, evidence: int = 1) -> ReportInput:
                 "content_type": "text/plain",
                 "collected_at": "2026-11-30 02:10:00",
                 "collected_by": "alice",
+                "source": "partner report",
                 "path": f"data/evidence/{i}-api-gateway-{i}.log",
                 "sha256": SHA256,
                 "sha512": SHA512,
@@ -73,13 +74,13 @@ def _input(accounts: int = 2, evidence: int = 1) -> ReportInput:
             1: [
                 {
                     "at": "2026-11-30T02:10:00Z",
-                    "action": "Collected",
+                    "action": "collected",
                     "actor": "alice",
                     "hash_matched": None,
                 },
                 {
                     "at": "2026-11-30T03:00:00Z",
-                    "action": "Exported",
+                    "action": "exported",
                     "actor": "larry",
                     "hash_matched": True,
                 },
@@ -126,4 +127,4 @@ def test_each_evidence_item_has_its_custody_table():
 
 def test_an_item_without_custody_events_says_so():
     text = _text(report_render(_input(evidence=3)))
-    assert text.count("No custody event recorded.") == 2
+    assert text.count("No custody events recorded.") == 2

@@ -9,7 +9,9 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import AttributeWeight, CaseAccount, Cluster, ClusterMember, ClusterRecompute
+from cases.case_tasks import task_add
 from cases.models import CaseMember
+from cases.services import case_comment_add
 from core.roles import ADMIN, INVESTIGATOR, LEAD, LEGAL
 from detection.services import detector_create
 from exports.services import export_path
@@ -33,6 +35,8 @@ class Scope:
     export: object
     account: object
     signal: object
+    task: object
+    note: object
 
 
 @dataclass
@@ -59,6 +63,8 @@ def _scope(case, user) -> Scope:
         export=export,
         account=account,
         signal=SignalFactory(case=case),
+        task=task_add(case=case, user=user, title="Pull payment records"),
+        note=case_comment_add(case=case, user=user, body="First look."),
     )
 
 

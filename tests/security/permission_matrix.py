@@ -102,7 +102,10 @@ MATRIX: dict[str, tuple[str, str]] = {
     "cases/<str:number>/accounts/panel": (CASE_PAGE, WRONG_METHOD),
     "cases/<str:number>/graph/": (CASE_PAGE, WRONG_METHOD),
     "cases/<str:number>/graph.json": (CASE_PAGE, WRONG_METHOD),
-    "api/v1/cases": ("403 403 200 200 200 200 200 200 200 200", API_WRONG_METHOD),
+    "api/v1/cases": (
+        "403 403 200 200 200 200 200 200 200 200",
+        "403 403 400 400 400 400 400 400 400 400",
+    ),
     "api/v1/cases/<str:number>": (API_CASE_READ, API_WRONG_METHOD),
     "api/v1/cases/<str:number>/events": (API_CASE_READ, API_WRONG_METHOD),
     "api/v1/cases/<str:number>/transitions": (API_WRONG_METHOD, API_CASE_WRITE_INVALID),
@@ -120,6 +123,34 @@ MATRIX: dict[str, tuple[str, str]] = {
     "api/v1/cases/<str:number>/accounts/enforcement": (API_WRONG_METHOD, API_CASE_WRITE_INVALID),
     "api/v1/cases/<str:number>/graph": (API_CASE_READ, API_WRONG_METHOD),
     "api/v1/cases/<str:number>/similar": (API_CASE_READ, API_WRONG_METHOD),
+    # The case lifecycle (issue 15). The page's Take (above, earlier in the walk) already gave
+    # the open case to the investigator and the restricted one to its member: taking again is
+    # theirs to repeat, and the lead finds it taken (409); legal and admin may not take.
+    "cases/new/": (SIGNED_IN, "login login 400 400 400 400 400 400 400 400"),
+    "cases/<str:number>/edit": (WRONG_METHOD, CASE_ACTION),
+    "cases/<str:number>/take": (WRONG_METHOD, CASE_ACTION),
+    "cases/<str:number>/tasks": (WRONG_METHOD, CASE_ACTION),
+    "cases/<str:number>/tasks/<int:pk>": (WRONG_METHOD, CASE_ACTION),
+    "cases/<str:number>/merge": (WRONG_METHOD, CASE_ACTION),
+    "cases/<str:number>/pending": (WRONG_METHOD, CASE_ACTION),
+    "cases/<str:number>/comments/<int:pk>": (CASE_PAGE, CASE_ACTION),
+    "cases/<str:number>/signals/<int:pk>": (CASE_PAGE, WRONG_METHOD),
+    "api/v1/cases/<str:number>/take": (
+        API_WRONG_METHOD,
+        "403 403 404 200 409 403 403 200 404 404",
+    ),
+    "api/v1/cases/<str:number>/tasks": (API_CASE_READ, API_CASE_WRITE_INVALID),
+    "api/v1/cases/<str:number>/tasks/<int:pk>": (API_WRONG_METHOD, API_WRONG_METHOD),
+    "api/v1/cases/<str:number>/merge": (API_WRONG_METHOD, API_CASE_WRITE_INVALID),
+    # A form-encoded empty body reads as accept=false (DRF's HTML boolean): legal and admin
+    # are refused by role, the workers by "nothing pending".
+    "api/v1/cases/<str:number>/pending": (
+        API_CASE_READ,
+        "403 403 404 400 400 403 403 400 404 404",
+    ),
+    "api/v1/cases/<str:number>/notes": (API_CASE_READ, API_CASE_WRITE_INVALID),
+    "api/v1/cases/<str:number>/notes/<int:pk>": (API_WRONG_METHOD, API_WRONG_METHOD),
+    "api/v1/cases/<str:number>/signals/<int:pk>": (API_CASE_READ, API_WRONG_METHOD),
     "api/v1/signals": (DETECTOR_WRONG_METHOD, DETECTOR_INGEST_EMPTY),
     "api/v1/ocsf/detection-findings": (DETECTOR_WRONG_METHOD, DETECTOR_INGEST_EMPTY),
     "api/v1/detectors/me": ("401 200 401 401 401 401 401 401 401 401", DETECTOR_WRONG_METHOD),

@@ -53,6 +53,12 @@ PK_OBJECT = {
     "api-cluster-detail": "cluster",
     "accounts:recompute_status": "recompute",
     "api-cluster-recompute-status": "recompute",
+    "cases:task_edit": "task",
+    "api-case-task": "task",
+    "cases:comment_edit": "note",
+    "api-case-note": "note",
+    "cases:signal": "signal",
+    "api-case-signal": "signal",
 }
 
 # The admin's object pages, by "app/model": the object in the principal's scope.

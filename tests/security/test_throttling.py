@@ -7,7 +7,7 @@ from detection.services import detector_create
 
 
 @pytest.fixture(autouse=True)
-def small_budgets(settings):
+def small_budgets(db, settings):
     settings.QUARRY_API_RATE_USER = "3/min"
     settings.QUARRY_API_RATE_DETECTOR = "2/min"
     settings.QUARRY_API_RATE_ANON = "2/min"
@@ -47,6 +47,29 @@ def test_a_detector_has_its_own_budget(client, alice):
 
 
 def test_anonymous_callers_are_throttled_by_address(client):
-    """Only the schema is open to anonymous callers (refusals of the rest come first)."""
+    """Only the schema is open to anonymous callers; their refusals elsewhere count too."""
     answers = [client.get("/api/schema/").status_code for _ in range(3)]
     assert answers == [200, 200, 429]
+
+
+def test_anonymous_refusals_meet_the_anonymous_budget(client, case):
+    answers = [client.get("/api/v1/cases").status_code for _ in range(4)]
+    assert answers == [403, 403, 429, 429]
+    assert int(client.get(f"/api/v1/cases/{case.number}")["Retry-After"]) > 0
+
+
+def test_bad_token_pushes_meet_the_anonymous_budget(client, db):
+    bad = {"HTTP_AUTHORIZATION": "Bearer qdt_not_a_token"}
+    answers = [
+        client.post("/api/v1/signals", "{}", content_type="application/json", **bad).status_code
+        for _ in range(3)
+    ]
+    assert answers == [401, 401, 429]
+
+
+def test_a_good_detector_is_not_held_by_anonymous_refusals(client, db):
+    for _ in range(4):
+        client.get("/api/v1/cases")
+    _, token = detector_create(name="good")
+    response = client.get("/api/v1/detectors/me", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 200

@@ -35,7 +35,7 @@ def signals_on(detector):
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache():
+def fresh_cache(db):
     """The dashboard caches its signal chart; each test starts without it."""
     from django.core.cache import cache
 

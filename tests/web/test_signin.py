@@ -1,8 +1,7 @@
 import pytest
+from axes.models import AccessAttempt
 from django.test import override_settings
 from django.urls import reverse
-
-from core.models import SignInFailure
 
 
 def _attempt(client, username="alice", password="wrong"):
@@ -53,7 +52,7 @@ def test_the_limit_is_per_address(client, alice):
 def test_a_successful_sign_in_clears_the_failures(client, alice):
     _attempt(client)
     _attempt(client, password="correct horse battery staple")
-    assert not SignInFailure.objects.filter(username="alice").exists()
+    assert not AccessAttempt.objects.filter(username="alice").exists()
 
 
 def test_signing_out_ends_the_session(client, alice):
