@@ -6,4 +6,3 @@ class SignInView(auth_views.LoginView):
     the authentication backends (core/signin.py)."""
 
     redirect_authenticated_user = True
-

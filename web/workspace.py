@@ -40,6 +40,7 @@ SIGNAL_COLUMNS = [
 ]
 TIMELINE_LIMIT = 300
 
+
 # What a move's guard (services.case_transition) needs that this case lacks, checked only for
 # the moves on offer: a move that would be refused is shown as not yet possible, with why.
 def _enforcement_unmet(case: Case) -> str:

@@ -51,7 +51,7 @@ def furnish(*, alice, lena, larry) -> dict:
         for i in range(30)
     )
     evidence = add_evidence(case, alice, b"ts,account\n2026-11-01,acct_1\n", "usage.csv")
-    case_comment_add(case=case, user=alice, body="Linked to **Hydra** infrastructure.")
+    note = case_comment_add(case=case, user=alice, body="Linked to **Hydra** infrastructure.")
     finished_export(case, larry)
     restricted = make_case(created_by=lena, title="Weight exfiltration attempt", restricted=True)
     for member in (alice, lena, larry):
@@ -69,6 +69,8 @@ def furnish(*, alice, lena, larry) -> dict:
         "cluster": cluster,
         "account": accounts[0],
         "evidence": evidence,
+        "signal": Signal.objects.filter(case=case).order_by("pk").first(),
+        "note": note,
     }
 
 
@@ -91,6 +93,9 @@ def addresses(world: dict) -> list[str]:
         "/accounts/clusters/",
         f"/accounts/clusters/{world['cluster'].pk}/",
         f"/accounts/{world['account'].pk}/",
+        "/cases/new/",
+        f"/cases/{number}/signals/{world['signal'].pk}",
+        f"/cases/{number}/comments/{world['note'].pk}",
         "/password/",
         "/password/done/",
         "/cases/QRY-1999-99999/",
