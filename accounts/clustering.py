@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection, transaction
+from psycopg import sql
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -106,14 +107,10 @@ def _read_int8(cursor, sql: str, params: dict | None, columns: int) -> list[np.n
     return [values[:, i].copy() for i in range(columns)]
 
 
-def _copy_in_int8(
-    cursor, table: str, columns: Iterable[np.ndarray], *, freeze: bool = False
-) -> None:
+def _copy_in_int8(cursor, table: str, columns: Iterable[np.ndarray]) -> None:
     """COPY rows of 8-byte columns into `table` (a name, optionally with a column list) in
     PostgreSQL's binary format, built by numpy in one buffer. Besides bigint, a column may be a
-    timestamptz given as microseconds since 2000-01-01 UTC (its binary form is the same int8).
-    `freeze` (only for a table truncated earlier in the same transaction) writes the rows
-    frozen and marks their pages all-visible."""
+    timestamptz given as microseconds since 2000-01-01 UTC (its binary form is the same int8)."""
     columns = list(columns)
     count = len(columns[0]) if columns else 0
     dtype = [("n", ">i2")]
@@ -124,8 +121,7 @@ def _copy_in_int8(
     for i, column in enumerate(columns):
         rows[f"l{i}"] = 8
         rows[f"c{i}"] = column
-    options = "FORMAT binary, FREEZE" if freeze else "FORMAT binary"
-    with cursor.copy(f"COPY {table} FROM STDIN ({options})") as copy:
+    with cursor.copy(f"COPY {table} FROM STDIN (FORMAT binary)") as copy:
         copy.write(_PGCOPY_HEADER + rows.tobytes() + _PGCOPY_TRAILER)
 
 
@@ -244,7 +240,7 @@ def _rewrite_memberships(
     cursor, account_ids: np.ndarray, cluster_of_account: np.ndarray, old: np.ndarray
 ) -> None:
     """Replace the whole membership table the way a bulk load does: drop its constraints and
-    indexes, TRUNCATE, COPY the rows straight in, and build the constraints and indexes again,
+    indexes, TRUNCATE, load the rows straight in, and build the constraints and indexes again,
     each in one pass. Inserting row by row into a unique index, with a foreign-key check per
     row, costs several times more than building and validating once. All of it happens in one
     transaction, so no committed state ever lacks the one-cluster-per-account key; readers wait
@@ -266,39 +262,28 @@ def _rewrite_memberships(
         keep = at >= 0
         at, kept_since = at[keep], kept_since[keep]
         since[at[stayed[at]]] = kept_since[stayed[at]]
-    # Django's foreign keys are deferred; ALTER TABLE refuses to run with checks pending.
-    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    # Dropping the keys and indexes and truncating needs the table's owner, which the app login
+    # is not: the owner's function quarry_clustermember_reload (accounts migration 0007) does
+    # it, taking the new rows from this session's temporary table.
     cursor.execute(
-        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE conrelid = 'accounts_clustermember'::regclass ORDER BY contype DESC"
+        "CREATE TEMP TABLE IF NOT EXISTS clustermember_load "
+        "(account_id bigint, cluster_id bigint, since timestamptz) ON COMMIT DROP; "
+        "TRUNCATE clustermember_load"
     )
-    constraints = cursor.fetchall()
-    cursor.execute(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'accounts_clustermember' "
-        "AND indexname NOT IN (SELECT conname FROM pg_constraint "
-        "WHERE conrelid = 'accounts_clustermember'::regclass)"
-    )
-    indexes = cursor.fetchall()
-    for name, _ in constraints:
-        cursor.execute(f'ALTER TABLE accounts_clustermember DROP CONSTRAINT "{name}"')
-    for name, _ in indexes:
-        cursor.execute(f'DROP INDEX "{name}"')
-    cursor.execute("TRUNCATE accounts_clustermember")
     _copy_in_int8(
         cursor,
-        "accounts_clustermember (account_id, cluster_id, since)",
+        "clustermember_load (account_id, cluster_id, since)",
         [account_ids, cluster_of_account, since],
-        # Frozen, all-visible pages: the foreign-key validation below and the next reads skip
-        # the per-row visibility checks, and vacuum has nothing left to do. Sessions wait on
-        # TRUNCATE's lock until this commits; one whose snapshot is older then sees the new
-        # rows, as it would after the TRUNCATE alone (TRUNCATE is not MVCC-safe either).
-        freeze=True,
     )
-    for name, definition in constraints:
-        cursor.execute(f'ALTER TABLE accounts_clustermember ADD CONSTRAINT "{name}" {definition}')
-    for _, definition in indexes:
-        cursor.execute(definition)
-    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    cursor.execute(
+        "SELECT pg_get_userbyid(relowner) FROM pg_class "
+        "WHERE oid = 'accounts_clustermember'::regclass"
+    )
+    (owner,) = cursor.fetchone()
+    cursor.execute(
+        sql.SQL("GRANT SELECT ON clustermember_load TO {}").format(sql.Identifier(owner))
+    )
+    cursor.execute("SELECT quarry_clustermember_reload()")
 
 
 def _write(

@@ -19,4 +19,7 @@ class CaseListCreate(CaseList):
         case = case_open_with_accounts(
             user=request.user, account_external_ids=args.pop("accounts", []), **args
         )
-        return Response(LifecycleCaseSerializer(case).data, status=status.HTTP_201_CREATED)
+        return Response(
+            LifecycleCaseSerializer(case, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )

@@ -2,11 +2,12 @@
 notes. Each handles one operation with a small input serializer and calls one service."""
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
+from core.api_input import StrictInput
 from core.errors import DomainError
 from core.roles import INVESTIGATOR, LEAD, LEGAL, user_roles
 
@@ -22,20 +23,10 @@ from .freeze import pending_signals_decide
 from .merge import case_merge
 from .models import Case, Severity, TaskStatus
 from .notes import comment_edit
-from .selectors import case_get_for_user
+from .selectors import HIDDEN_CASE, case_get_for_user, case_reference_visible
 from .services import case_comment_add, case_record_view, case_take, case_update
 
 MAX_ACCOUNTS = 100_000
-
-
-class StrictInput(serializers.Serializer):
-    """An input that names the field a client got wrong, including one it made up."""
-
-    def validate(self, attrs):
-        unknown = sorted(set(self.initial_data) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError({unknown[0]: ["Unknown field."]})
-        return attrs
 
 
 class CaseCreateInput(StrictInput):
@@ -75,12 +66,23 @@ class CaseEditInput(StrictInput):
 class LifecycleCaseSerializer(CaseSerializer):
     legal_hold = serializers.BooleanField()
     frozen = serializers.BooleanField(source="is_frozen")
-    duplicate_of = serializers.CharField(
-        source="duplicate_of.number", allow_null=True, default=None
-    )
-    follow_up_of = serializers.CharField(
-        source="follow_up_of.number", allow_null=True, default=None
-    )
+    duplicate_of = serializers.SerializerMethodField()
+    follow_up_of = serializers.SerializerMethodField()
+
+    def _reference(self, other: Case | None) -> str | None:
+        """Another case's number, or HIDDEN_CASE where it is restricted from this user."""
+        if other is None:
+            return None
+        visible = case_reference_visible(self.context["request"].user, other)
+        return other.number if visible else HIDDEN_CASE
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_duplicate_of(self, case: Case) -> str | None:
+        return self._reference(case.duplicate_of)
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_follow_up_of(self, case: Case) -> str | None:
+        return self._reference(case.follow_up_of)
 
 
 @extend_schema(methods=["GET"], responses=LifecycleCaseSerializer)
@@ -96,20 +98,24 @@ def case_detail(request, number: str):
     case = case_get_for_user(request.user, number)
     if request.method == "GET":
         case_record_view(case=case, user=request.user)
-        return Response(LifecycleCaseSerializer(case).data)
+        return Response(LifecycleCaseSerializer(case, context={"request": request}).data)
     data = CaseEditInput(data=request.data, partial=True)
     data.is_valid(raise_exception=True)
     if not data.validated_data:
         raise DomainError("Nothing to change.", field="title", status=400)
     case = case_update(case=case, user=request.user, **data.validated_data)
-    return Response(LifecycleCaseSerializer(case).data)
+    return Response(LifecycleCaseSerializer(case, context={"request": request}).data)
 
 
 @extend_schema(request=None, responses={200: LifecycleCaseSerializer})
 @api_view(["POST"])
 def case_take_api(request, number: str):
     case = case_get_for_user(request.user, number)
-    return Response(LifecycleCaseSerializer(case_take(case=case, user=request.user)).data)
+    return Response(
+        LifecycleCaseSerializer(
+            case_take(case=case, user=request.user), context={"request": request}
+        ).data
+    )
 
 
 class TaskSerializer(serializers.Serializer):
@@ -240,7 +246,7 @@ def case_merge_api(request, number: str):
     data.is_valid(raise_exception=True)
     into = _case_named(request.user, data.validated_data["into"], "into")
     survivor = case_merge(case=case, user=request.user, into=into)
-    return Response(LifecycleCaseSerializer(survivor).data)
+    return Response(LifecycleCaseSerializer(survivor, context={"request": request}).data)
 
 
 class PendingSignalSerializer(serializers.Serializer):

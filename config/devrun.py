@@ -1,15 +1,20 @@
 """`make run`: one command for a laptop. Starts the embedded PostgreSQL (unless DATABASE_URL is
 set), migrates, creates the demo users and data, then runs the web server, a Celery worker and
-Celery beat until Ctrl-C, and stops everything it started."""
+Celery beat under a supervisor (config/supervisor.py) until Ctrl-C, and stops everything it
+started. A service that exits is restarted with backoff while the others go on; a worker or
+beat whose heartbeat goes stale is killed and restarted.
+
+`python -m config.devrun --serve-only` skips the set-up (the database is ready) and only
+supervises the services."""
 
 import os
 import signal
 import subprocess
 import sys
-import time
 
 from . import embedded_pg
 from .env import VAR_DIR, env_int
+from .supervisor import Service, supervise
 
 PYTHON = sys.executable
 
@@ -18,24 +23,13 @@ def manage(*args: str) -> None:
     subprocess.run([PYTHON, "manage.py", *args], check=True)
 
 
-def main() -> int:
-    os.environ.setdefault("SECURE_COOKIES", "0")  # plain http on localhost
-    own_database = not os.environ.get("DATABASE_URL")
-    if own_database:
-        embedded_pg.start()
-        print(
-            f"Embedded PostgreSQL running on 127.0.0.1:{embedded_pg.port()} "
-            f"(data in {embedded_pg.PGDATA})"
-        )
-    (VAR_DIR / "celery" / "queue").mkdir(parents=True, exist_ok=True)
-    (VAR_DIR / "celery" / "processed").mkdir(parents=True, exist_ok=True)
+def setup(reference_port: int) -> None:
     manage("migrate", "--no-input", "-v", "0")
     manage("collectstatic", "--no-input", "-v", "0")
     print("\nDemo logins (a password is printed only when its user is created):")
     manage("seed_users")
     manage("seed_demo")
     manage("recompute_clusters")
-    reference_port = env_int("QUARRY_REFERENCE_DETECTOR_PORT", 8765)
     if reference_port:  # the reference detector's feed, polled like a real detector's
         manage(
             "detector_create",
@@ -50,71 +44,65 @@ def main() -> int:
             "Reference detector: a synthetic distillation campaign, polled every 5 s.",
         )
 
-    port = env_int("PORT", 8000)
-    processes = {
-        "web": subprocess.Popen(
+
+def services(port: int, reference_port: int) -> list[Service]:
+    celery = [PYTHON, "-m", "celery", "-A", "config"]
+    heartbeat_max_age = env_int("QUARRY_HEARTBEAT_MAX_AGE_SECONDS", 60)
+    run_dir = VAR_DIR / "run"
+    found = [
+        Service(
+            "web",
             [
-                PYTHON,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "3",
-                "--access-logfile",
-                "-",
-                "--log-level",
-                "warning",
-            ]
+                *[PYTHON, "-m", "gunicorn", "config.wsgi:application"],
+                *["-c", "python:config.gunicorn", "--bind", f"127.0.0.1:{port}"],
+                *["--access-logfile", "-", "--log-level", "warning"],
+            ],
         ),
-        "worker": subprocess.Popen(
+        Service(
+            "worker",
+            [*celery, "worker", "--loglevel", "WARNING", "--concurrency", "2"],
+            env={"QUARRY_WORKER_HEARTBEAT_FILE": str(run_dir / "worker.heartbeat")},
+            heartbeat=run_dir / "worker.heartbeat",
+            heartbeat_max_age=heartbeat_max_age,
+        ),
+        Service(
+            "beat",
             [
-                PYTHON,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--loglevel",
-                "WARNING",
-                "--concurrency",
-                "2",
-            ]
+                *[*celery, "beat", "--loglevel", "WARNING"],
+                *["--schedule", str(VAR_DIR / "celery" / "beat-schedule")],
+            ],
+            env={"QUARRY_BEAT_HEARTBEAT_FILE": str(run_dir / "beat.heartbeat")},
+            heartbeat=run_dir / "beat.heartbeat",
+            heartbeat_max_age=heartbeat_max_age,
         ),
-        "beat": subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "beat",
-                "--loglevel",
-                "WARNING",
-                "--schedule",
-                str(VAR_DIR / "celery" / "beat-schedule"),
-            ]
-        ),
-    }
+    ]
     if reference_port:
-        processes["reference-detector"] = subprocess.Popen(
-            [
-                PYTHON,
-                "manage.py",
-                "reference_detector",
-                "--port",
-                str(reference_port),
-                "--rate",
-                "2",
+        found.append(
+            Service(
+                "reference-detector",
+                [PYTHON, "manage.py", "reference_detector", "--port", str(reference_port)]
+                + ["--rate", "2"]
                 # A few cases forming over the first minutes, beside the curated ones.
-                "--clusters",
-                "4",
-                "--cluster-every",
-                "300",
-            ]
+                + ["--clusters", "4", "--cluster-every", "300"],
+            )
         )
-    print(f"\nQuarry is running at http://127.0.0.1:{port}/  (Ctrl-C stops it)\n")
+    return found
+
+
+def main(argv: list[str]) -> int:
+    os.environ.setdefault("SECURE_COOKIES", "0")  # plain http on localhost
+    own_database = not os.environ.get("DATABASE_URL")
+    if own_database:
+        embedded_pg.start()
+        print(
+            f"Embedded PostgreSQL running on 127.0.0.1:{embedded_pg.port()} "
+            f"(data in {embedded_pg.PGDATA})"
+        )
+    (VAR_DIR / "celery" / "queue").mkdir(parents=True, exist_ok=True)
+    (VAR_DIR / "celery" / "processed").mkdir(parents=True, exist_ok=True)
+    reference_port = env_int("QUARRY_REFERENCE_DETECTOR_PORT", 8765)
+    if "--serve-only" not in argv:
+        setup(reference_port)
 
     stopping = False
 
@@ -122,25 +110,15 @@ def main() -> int:
         nonlocal stopping
         stopping = True
 
+    # The services run in process groups of their own, so Ctrl-C reaches only this process,
+    # which stops them in order.
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    port = env_int("PORT", 8000)
+    print(f"\nQuarry is running at http://127.0.0.1:{port}/  (Ctrl-C stops it)\n", flush=True)
     try:
-        while not stopping:
-            for name, proc in processes.items():
-                if proc.poll() is not None:
-                    print(f"{name} exited with {proc.returncode}; stopping.")
-                    stopping = True
-            time.sleep(0.5)
+        supervise(services(port, reference_port), lambda: stopping)
     finally:
-        for proc in processes.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        deadline = time.time() + 15
-        for proc in processes.values():
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.time()))
-            except subprocess.TimeoutExpired:
-                proc.kill()
         if own_database:
             embedded_pg.stop()
             print("Embedded PostgreSQL stopped; data kept in var/.")
@@ -148,4 +126,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -72,10 +72,10 @@ def is_running() -> bool:
 
 
 def start() -> None:
-    if is_running():
-        return
-    cluster_start(PGDATA, port(), LOGFILE)
-    _create_database()
+    if not is_running():
+        cluster_start(PGDATA, port(), LOGFILE)
+        _create_database()
+    roles_create()
 
 
 def cluster_start(
@@ -169,6 +169,31 @@ def _create_database() -> None:
             [_bin("createdb"), "-h", "127.0.0.1", "-p", str(port()), "-U", "postgres", "quarry"],
             check=True,
         )
+
+
+def roles_create() -> None:
+    """The owner and app logins (config/db_roles.py), and the database handed to the owner.
+    Also on a server that is already running: it may have been started before the logins
+    existed."""
+    import psycopg
+
+    from . import db_roles
+    from .env import EMBEDDED_DATABASE
+
+    owner, app = db_roles.role_names(EMBEDDED_DATABASE)
+    with (
+        psycopg.connect(
+            host="127.0.0.1",
+            port=port(),
+            user="postgres",
+            dbname=EMBEDDED_DATABASE,
+            autocommit=True,
+        ) as conn,
+        conn.cursor() as cursor,
+    ):
+        # The owner may create databases: the test suite creates its own as the owner.
+        db_roles.roles_ensure(cursor, owner=owner, app=app, owner_createdb=True)
+        db_roles.database_adopt(cursor, database=EMBEDDED_DATABASE, owner=owner)
 
 
 def stop() -> None:

@@ -43,10 +43,15 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def embedded_database_url() -> str:
-    """The URL of the embedded PostgreSQL that `make run` and `make test` start under var/."""
+EMBEDDED_DATABASE = "quarry"
+
+
+def embedded_database_url(login: str = "postgres") -> str:
+    """The URL of the embedded PostgreSQL that `make run` and `make test` start under var/, for
+    one of its logins: `postgres` (the superuser), or the owner and app logins that
+    config/db_roles.py creates (`quarry_owner`, `quarry_app`)."""
     port = env_int("EMBEDDED_PG_PORT", 54329)
-    return f"postgres://postgres@127.0.0.1:{port}/quarry"
+    return f"postgres://{login}@127.0.0.1:{port}/{EMBEDDED_DATABASE}"
 
 
 def local_secret_key() -> str:

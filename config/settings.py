@@ -7,8 +7,10 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from . import db_roles
 from .env import (
     BASE_DIR,
+    EMBEDDED_DATABASE,
     VAR_DIR,
     embedded_database_url,
     env_bool,
@@ -54,6 +56,7 @@ if env_bool("QUARRY_DEVDATA", False):
     INSTALLED_APPS.append("devdata")
 
 MIDDLEWARE = [
+    "core.health.HealthzMiddleware",  # first: before the host check and the https redirect
     "django.middleware.security.SecurityMiddleware",
     "core.csp.ContentSecurityPolicyMiddleware",
     "core.unavailable.DatabaseUnavailableMiddleware",
@@ -91,20 +94,35 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL") or embedded_database_url(),
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
+
+def _database(url: str) -> dict:
+    config = dj_database_url.parse(
+        url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
     )
+    # Web pages run short queries whose cost estimates (correlated EXISTS for visibility) can
+    # cross the JIT threshold: compiling then costs more than the query. Off for our connections.
+    config.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # A database host that takes the connection but never answers (a fail-over in progress, a
+    # network partition) would otherwise hold the request until gunicorn kills the worker; with
+    # a bound, the request gets the 503 with Retry-After like any other unreachable database.
+    config["OPTIONS"]["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 10)
+    return config
+
+
+# Two logins (config/db_roles.py): the app's, which owns nothing and may only SELECT and INSERT
+# on the audit, custody and evidence tables, and the owner's, used by `manage.py migrate` alone.
+# With DATABASE_URL but no DATABASE_OWNER_URL, one login does both (as before the split).
+_embedded_owner, _embedded_app = db_roles.role_names(EMBEDDED_DATABASE)
+_app_url = env_str("DATABASE_URL") or embedded_database_url(_embedded_app)
+_owner_url = env_str("DATABASE_OWNER_URL") or (
+    _app_url if env_str("DATABASE_URL") else embedded_database_url(_embedded_owner)
+)
+DATABASES = {
+    "default": _database(_app_url),
+    "owner": {**_database(_owner_url), "CONN_MAX_AGE": 0, "TEST": {"MIRROR": "default"}},
 }
-# Web pages run short queries whose cost estimates (correlated EXISTS for visibility) can cross
-# the JIT threshold: compiling then costs more than the query. Off for our connections.
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
-# A database host that takes the connection but never answers (a fail-over in progress, a
-# network partition) would otherwise hold the request until gunicorn kills the worker; with a
-# bound, the request gets the 503 with Retry-After like any other unreachable database.
-DATABASES["default"]["OPTIONS"]["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 10)
+# The role the owner grants the app's privileges to after each migration (core/apps.py).
+QUARRY_DATABASE_APP_ROLE = DATABASES["default"]["USER"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -181,6 +199,12 @@ EVIDENCE_UPLOAD_TMP = VAR_DIR / "tmp"  # same filesystem as var/evidence: stored
 EVIDENCE_UPLOAD_TMP.mkdir(parents=True, exist_ok=True)
 FILE_UPLOAD_TEMP_DIR = str(EVIDENCE_UPLOAD_TMP)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "core.uploads.LockedTemporaryFileUploadHandler",  # the sweep leaves a live upload alone
+]
+# Upload temp files not written for this long, and unlocked, were left by a dead process.
+QUARRY_UPLOAD_TMP_GRACE_SECONDS = env_int("QUARRY_UPLOAD_TMP_GRACE_SECONDS", 3600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 64 * 1024 * 1024)
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 5 * 1024**3)
 # A request from no signed-in user and no detector declaring a longer body is refused (413)
@@ -213,7 +237,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's DatabaseScheduler, which also runs the recovery sweep (ops/beat.py).
+CELERY_BEAT_SCHEDULER = "ops.beat:RecoveringScheduler"
 CELERY_TIMEZONE = "UTC"
 
 REST_FRAMEWORK = {
@@ -283,7 +308,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "CaseStateEnum": "cases.models.State",
-        "CaseSeverityEnum": "cases.models.Severity",
+        "SeverityEnum": "cases.models.Severity",
         "TaskStatusEnum": "cases.models.TaskStatus",
         "TaskTemplateEnum": "cases.case_tasks.TEMPLATE_CHOICES",
         "AttributeTypeEnum": "detection.schema.ATTRIBUTE_TYPE_VALUES",
@@ -311,6 +336,13 @@ QUARRY_EXPORT_KEY_PATH = env_str(
     "QUARRY_EXPORT_KEY_PATH", str(VAR_DIR / "keys" / "export_ed25519.pem")
 )
 QUARRY_EXPORT_DIR = env_str("QUARRY_EXPORT_DIR", str(VAR_DIR / "exports"))
+# Audit checkpoints (exports/checkpoints.py): chain heads signed and written to the evidence
+# store every few minutes, optionally time-stamped by an RFC 3161 authority.
+QUARRY_CHECKPOINT_INTERVAL_SECONDS = env_int("QUARRY_CHECKPOINT_INTERVAL_SECONDS", 300)
+QUARRY_CHECKPOINT_MAX_AGE_SECONDS = env_int("QUARRY_CHECKPOINT_MAX_AGE_SECONDS", 1800)
+QUARRY_TSA_URL = env_str("QUARRY_TSA_URL")
+QUARRY_TSA_CA_FILE = env_str("QUARRY_TSA_CA_FILE")
+QUARRY_TSA_TIMEOUT_SECONDS = env_int("QUARRY_TSA_TIMEOUT_SECONDS", 10)
 
 LOGGING = {
     "version": 1,
@@ -355,10 +387,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "detection.tasks.signals_route_pending",
         "schedule": 30.0,
     },
-    # Publish again the exports and cluster recomputes whose message was lost (ops/recovery.py).
-    "core-work-recover": {
-        "task": "core.tasks.work_recover_task",
-        "schedule": float(env_int("QUARRY_RECOVERY_SWEEP_SECONDS", 60)),
+    # Anchor the audit chains' heads outside the database (exports/checkpoints.py).
+    "exports-audit-checkpoint": {
+        "task": "exports.tasks.audit_checkpoint_task",
+        "schedule": float(QUARRY_CHECKPOINT_INTERVAL_SECONDS),
     },
     # Re-hash all evidence and re-verify all audit chains once a day (what verify_integrity does).
     "core-integrity-sweep": {
@@ -379,6 +411,8 @@ QUARRY_FEED_POLL_BUDGET_SECONDS = env_int("QUARRY_FEED_POLL_BUDGET_SECONDS", 50)
 # A feed claimed for a poll is not claimed again for this long: keep it above the budget plus
 # one request's timeout. A poll killed with its worker holds the feed until the lease runs out.
 QUARRY_FEED_LEASE_SECONDS = env_int("QUARRY_FEED_LEASE_SECONDS", 120)
+# Beat runs the recovery sweep this often, in its own process (ops/beat.py).
+QUARRY_RECOVERY_SWEEP_SECONDS = env_int("QUARRY_RECOVERY_SWEEP_SECONDS", 60)
 # Exports and cluster recomputes still queued this long are published again by the sweep.
 QUARRY_RECOVERY_GRACE_SECONDS = env_int("QUARRY_RECOVERY_GRACE_SECONDS", 300)
 

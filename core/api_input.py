@@ -33,6 +33,14 @@ def _type_error(field, value) -> str | None:
 
 
 class StrictInput(serializers.Serializer):
+    """An input that names the field a client got wrong: of the wrong JSON type, or made up."""
+
+    def validate(self, attrs):
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({unknown[0]: ["Unknown field."]})
+        return attrs
+
     def to_internal_value(self, data):
         if isinstance(data, dict):
             errors = {}

@@ -121,6 +121,38 @@ def _attribute(observable: dict) -> tuple[str, str] | None:
     return None
 
 
+def _credentials_truncated(event: dict) -> dict:
+    """The event as Quarry stores it: each credential (observable type_id 19) cut to its
+    first API_KEY_PREFIX_CHARS characters, in the observables and wherever else in the event
+    the whole value appears (a title, a message, an evidence record)."""
+    whole: set[str] = set()
+
+    def collect(obj) -> None:
+        if isinstance(obj, dict):
+            value = obj.get("value")
+            credential = obj.get("type_id") == CREDENTIAL_TYPE_ID and isinstance(value, str)
+            if credential and len(value) > API_KEY_PREFIX_CHARS:
+                whole.add(value)
+            for item in obj.values():
+                collect(item)
+        elif isinstance(obj, list):
+            for item in obj:
+                collect(item)
+
+    def cut(obj):
+        if isinstance(obj, dict):
+            return {cut(key): cut(item) for key, item in obj.items()}
+        if isinstance(obj, list):
+            return [cut(item) for item in obj]
+        if isinstance(obj, str):
+            for value in sorted(whole, key=len, reverse=True):
+                obj = obj.replace(value, value[:API_KEY_PREFIX_CHARS])
+        return obj
+
+    collect(event)
+    return cut(event) if whole else event
+
+
 def _accounts(observables: list) -> list[dict]:
     names, emails, attributes = [], [], []
     for observable in observables:
@@ -144,6 +176,7 @@ def finding_to_signal(event) -> SignalIn:
     """One OCSF event → a validated SignalIn, or ItemErrors naming OCSF fields."""
     if not isinstance(event, dict):
         raise ItemErrors([{"field": "", "message": "An OCSF event must be a JSON object."}])
+    event = _credentials_truncated(event)
     errors: list[dict] = []
     class_uid = event.get("class_uid")
     if class_uid != DETECTION_FINDING:

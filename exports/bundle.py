@@ -15,15 +15,17 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.models import CaseAccount
+from accounts.models import AccountAttribute, CaseAccount
 from cases.audit import GENESIS, event_payload, format_at
 from cases.models import Case, CaseEvent
+from core.spreadsheets import csv_row
 from detection.models import Signal
 from evidence.models import CustodyEvent, Evidence
 from evidence.services import evidence_open
 
 from . import keys
 from .bag import SIGNATURE_FILE, BagZipWriter, bag_info_txt, bagit_txt
+from .checkpoints import checkpoint_covering
 from .models import Export
 from .pseudonyms import Identity, Pseudonymiser
 from .report import ReportInput, report_render
@@ -33,6 +35,7 @@ BATCH = 2000
 SOFTWARE_AGENT = "Quarry 0.1.0 (legal export, BagIt 1.0)"
 VERIFIER_SOURCE = Path(__file__).with_name("verify.py")
 PUBLIC_KEY_FILE = "export-public-key.pem"
+CHECKPOINT_DIR = "data/checkpoint"
 # Progress weight of the generated (non-evidence) files, so a metadata-only export moves too.
 METADATA_WEIGHT = 4 * 1024 * 1024
 
@@ -92,12 +95,12 @@ def _batched_lines(lines: Iterable[str]) -> Iterator[bytes]:
 def _csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
+    writer.writerow(csv_row(header))
     yield out.getvalue()
     for row in rows:
         out.seek(0)
         out.truncate()
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(csv_row(row))
         yield out.getvalue()
 
 
@@ -126,13 +129,19 @@ class BundleWriter:
             names = CaseAccount.objects.filter(case=self.case).values_list(
                 "account__name", flat=True
             )
-            self.pseud = Pseudonymiser(keys.pseudonym_key(self.key), names.iterator())
+            identifiers = AccountAttribute.objects.filter(
+                account__case_links__case=self.case
+            ).values_list("type", "value")
+            self.pseud = Pseudonymiser(
+                keys.pseudonym_key(self.key), names.iterator(), identifiers.iterator()
+            )
         else:
             self.pseud = Identity()
         self.bag = BagZipWriter(fileobj, root=bundle_root(export), when=self.now)
         self.report_accounts: list[dict] = []
         self.accounts_total = 0
         self.chain_head = GENESIS
+        self.checkpoint_name: str | None = None
 
     def write(self) -> BundleResult:
         try:
@@ -163,6 +172,7 @@ class BundleWriter:
         for item in self.evidence:
             if item.pk in self.included:
                 self._add_evidence(item)
+        self._add_checkpoint()
         self.progress(0, "report.pdf")
         self.bag.add_bytes("data/report.pdf", self._report())
         self.progress(METADATA_WEIGHT // 2, "manifests and signature")
@@ -183,7 +193,7 @@ class BundleWriter:
             "description": p.text(item.description),
             "source": p.text(item.source),
             "collected_at": _iso(item.collected_at),
-            "collected_by": p.text(item.collected_by),
+            "collected_by": p.staff(item.collected_by),
             "uploaded_at": _iso(item.uploaded_at),
         }
 
@@ -200,8 +210,8 @@ class BundleWriter:
             "duplicate_of": case.duplicate_of.number if case.duplicate_of_id else None,
             "suspected_actor": p.text(case.suspected_actor),
             "actor_confidence": case.actor_confidence,
-            "assignee": p.text(case.assignee.get_username()) if case.assignee_id else None,
-            "members": sorted(p.text(u.get_username()) for u in case.members.all()),
+            "assignee": p.staff(case.assignee.get_username()) if case.assignee_id else None,
+            "members": sorted(p.staff(u.get_username()) for u in case.members.all()),
             "restricted": case.restricted,
             "legal_hold": case.legal_hold,
             "tags": [p.text(t) for t in case.tags],
@@ -227,7 +237,7 @@ class BundleWriter:
         return {
             "id": self.export.pk,
             "generated_at": _iso(self.now),
-            "requested_by": self.pseud.text(self.export.requested_by_label),
+            "requested_by": self.pseud.staff(self.export.requested_by_label),
             "metadata_only": self.export.metadata_only,
             "pseudonymised": self.export.pseudonymise,
             "organisation": settings.QUARRY_ORGANIZATION,
@@ -286,7 +296,7 @@ class BundleWriter:
         for link in links.iterator(chunk_size=BATCH):
             account = link.account
             attributes = ";".join(
-                f"{a.type}={p.text(a.value)}"
+                f"{a.type}={p.attribute(a.type, a.value)}"
                 for a in sorted(account.attributes.all(), key=lambda a: (a.type, a.value))
             )
             row = {
@@ -370,16 +380,35 @@ class BundleWriter:
                 e.evidence_id,
                 e.evidence.sha256,
                 e.action,
-                p.text(e.actor_label),
+                p.staff(e.actor_label),
                 _iso(e.at),
-                e.ip,
-                p.text(e.user_agent),
+                p.ip(e.ip),
+                p.user_agent(e.user_agent),
                 "" if e.hash_matched is None else str(e.hash_matched).lower(),
                 p.text(e.detail),
             ]
             for e in events.iterator(chunk_size=BATCH)
         )
         return _csv_lines(header, rows)
+
+    def _add_checkpoint(self) -> None:
+        """The newest signed checkpoint that anchors this timeline, with the case's inclusion
+        proof (exports/checkpoints.py): it shows the chain existed, so, at that time, and
+        cannot have been rolled back or rewritten since without the checkpoint disagreeing."""
+        checkpoint, proof = checkpoint_covering(self.case.number, self.chain_seq)
+        if checkpoint is None:
+            return
+        self.checkpoint_name = checkpoint.name
+        self.bag.add_bytes(f"{CHECKPOINT_DIR}/checkpoint.json", checkpoint.body)
+        self.bag.add_bytes(
+            f"{CHECKPOINT_DIR}/checkpoint.sig", base64.b64encode(checkpoint.signature) + b"\n"
+        )
+        if checkpoint.timestamp:
+            self.bag.add_bytes(f"{CHECKPOINT_DIR}/checkpoint.tsr", checkpoint.timestamp)
+        record = {"checkpoint": checkpoint.name, **proof}
+        self.bag.add_bytes(
+            f"{CHECKPOINT_DIR}/inclusion.json", (_dumps(record) + "\n").encode("utf-8")
+        )
 
     def _add_evidence(self, item: Evidence) -> None:
         name = evidence_bag_path(item)
@@ -486,6 +515,7 @@ class BundleWriter:
             ("Quarry-Audit-Events", str(self.chain_seq)),
             ("Quarry-Export-Key-Fingerprint", self.fingerprint),
             ("Quarry-Export-Options", ", ".join(options) or "full"),
+            ("Quarry-Checkpoint", self.checkpoint_name or "none"),
         ]
         self.bag.add_bytes("bag-info.txt", bag_info_txt(fields))
         self.bag.add_bytes("verify.py", VERIFIER_SOURCE.read_bytes())

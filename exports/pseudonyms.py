@@ -1,15 +1,27 @@
-"""Pseudonymisation for bundles a lawyer wants without personal data: account emails and names
-become keyed hashes (HMAC-SHA-256), so the same person keeps the same pseudonym across the
-bundle and across bundles of the deployment, and only the holder of the key can re-identify."""
+"""Pseudonymisation for bundles a lawyer wants without personal data: account emails and names,
+the accounts' identifying attributes (IPs, device and payment fingerprints, phones, org ids,
+...), and the staff names, IPs and user agents of the custody log become keyed hashes
+(HMAC-SHA-256). The same value keeps the same pseudonym wherever it appears in the bundle (and
+across bundles of the deployment), so two accounts that share a payment fingerprint still
+visibly share it; only the holder of the key can re-identify."""
 
 import hashlib
 import hmac
+import ipaddress
 import re
 from collections.abc import Iterable
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
 _WORD = re.compile(r"\w+")
 MAX_NAME_WORDS = 4
+# Attribute types that identify a person or their equipment; ASNs and proxy providers name
+# infrastructure, and stay readable.
+IDENTIFYING_ATTRIBUTES = frozenset(
+    {"ip", "device_fingerprint", "payment_fingerprint", "phone", "org_id", "email_domain",
+     "api_key_prefix"}
+)  # fmt: skip
+# Candidates for identifiers inside free text: runs without spaces, looked up whole.
+_TOKEN = re.compile(r"[A-Za-z0-9_+.:\-]{4,}")
 
 
 def _words(text: str) -> list[str]:
@@ -17,8 +29,16 @@ def _words(text: str) -> list[str]:
 
 
 class Pseudonymiser:
-    def __init__(self, key: bytes, names: Iterable[str] = ()):
+    def __init__(
+        self, key: bytes, names: Iterable[str] = (), identifiers: Iterable[tuple[str, str]] = ()
+    ):
         self._key = key
+        # The case's accounts' identifying attribute values, found again in signals and events.
+        self._ids: dict[str, str] = {
+            value: self.token(kind, value)
+            for kind, value in identifiers
+            if kind in IDENTIFYING_ATTRIBUTES and value
+        }
         # Names are matched as whole words (up to four), case-insensitively: a set lookup per
         # word n-gram, so that the cost does not grow with the number of accounts.
         self._names: dict[str, str] = {}
@@ -37,6 +57,33 @@ class Pseudonymiser:
     def name(self, value: str) -> str:
         return self.token("name", " ".join(_words(value))) if value else ""
 
+    def attribute(self, kind: str, value: str) -> str:
+        if kind in IDENTIFYING_ATTRIBUTES and value:
+            return self.token(kind, value)
+        return self.text(value)
+
+    def staff(self, label: str) -> str:
+        return self.token("staff", label) if label and label != "system" else label
+
+    def ip(self, value: str | None) -> str | None:
+        return self.token("ip", value) if value else value
+
+    def user_agent(self, value: str) -> str:
+        return self.token("agent", value) if value else value
+
+    def _identifier(self, candidate: str) -> str | None:
+        """The pseudonym of a known identifier or of any IP address, else None."""
+        known = self._ids.get(candidate)
+        if known:
+            return known
+        if any(c in candidate for c in ".:"):
+            try:
+                ipaddress.ip_address(candidate)
+            except ValueError:
+                return None
+            return self.token("ip", candidate)
+        return None
+
     def _names_in(self, text: str) -> list[str]:
         if not self._names:
             return []
@@ -50,12 +97,19 @@ class Pseudonymiser:
         return found
 
     def contains_personal(self, text: str) -> bool:
-        return bool(EMAIL.search(text)) or bool(self._names_in(text))
+        return (
+            bool(EMAIL.search(text))
+            or bool(self._names_in(text))
+            or any(self._identifier(m.group()) for m in _TOKEN.finditer(text))
+        )
 
     def text(self, text: str) -> str:
         if not text:
             return text
+        if text in self._ids:  # a whole value, spaces and all (a phone number)
+            return self._ids[text]
         text = EMAIL.sub(lambda m: self.token("email", m.group()), text)
+        text = _TOKEN.sub(lambda m: self._identifier(m.group()) or m.group(), text)
         for gram in sorted(set(self._names_in(text)), key=len, reverse=True):
             pattern = r"\b" + r"\W+".join(re.escape(w) for w in gram.split(" ")) + r"\b"
             text = re.sub(pattern, self._names[gram], text, flags=re.IGNORECASE)
@@ -79,6 +133,18 @@ class Identity:
         return value
 
     def name(self, value: str) -> str:
+        return value
+
+    def attribute(self, kind: str, value: str) -> str:
+        return value
+
+    def staff(self, label: str) -> str:
+        return label
+
+    def ip(self, value: str | None) -> str | None:
+        return value
+
+    def user_agent(self, value: str) -> str:
         return value
 
     def contains_personal(self, text: str) -> bool:

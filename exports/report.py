@@ -153,7 +153,7 @@ def _custody(pdf: FPDF, data: ReportInput) -> None:
                 pdf,
                 ["When", "Action", "By", "From", "Hash matched", "Detail"],
                 rows,
-                (32, 20, 30, 26, 20, 52),
+                (30, 20, 28, 24, 24, 54),
             )
         else:
             _line(pdf, "No custody events recorded.")

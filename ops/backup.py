@@ -21,9 +21,11 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files import File
-from django.db import connection
+from django.db import connection, connections
 
+from config.db_roles import privileges_grant
 from evidence.models import Evidence, storage_key_for
 from evidence.storage import evidence_storage
 
@@ -80,10 +82,10 @@ def pg_tool(name: str, major: int, *, bin_dir: str | None = None) -> str:
     )
 
 
-def _pg_env() -> dict[str, str]:
-    """The connection of Django's default database, for the PostgreSQL tools (a password in
+def _pg_env(alias: str = "default") -> dict[str, str]:
+    """The connection of a Django database alias, for the PostgreSQL tools (a password in
     the environment, not on a command line that `ps` shows)."""
-    params = connection.settings_dict
+    params = connections[alias].settings_dict
     env = {
         **os.environ,
         "PGHOST": params["HOST"] or "127.0.0.1",
@@ -96,8 +98,8 @@ def _pg_env() -> dict[str, str]:
     return env
 
 
-def _run(args: list[str]) -> None:
-    result = subprocess.run(args, capture_output=True, text=True, env=_pg_env())
+def _run(args: list[str], alias: str = "default") -> None:
+    result = subprocess.run(args, capture_output=True, text=True, env=_pg_env(alias))
     if result.returncode != 0:
         raise BackupError(f"{Path(args[0]).name} failed: {result.stderr.strip()}")
 
@@ -145,9 +147,11 @@ def restore(src: Path, *, bin_dir: str | None = None) -> RestoreResult:
     dump = src / DUMP_NAME
     if not dump.is_file():
         raise BackupError(f"{src} holds no {DUMP_NAME}: not a backup made by `manage.py backup`.")
-    if connection.introspection.table_names():
+    # As the owner login (DATABASE_OWNER_URL): the app's own may not create tables.
+    owner = connections["owner"]
+    if owner.introspection.table_names():
         raise BackupError(
-            f"The database {connection.settings_dict['NAME']} is not empty: restore into a new "
+            f"The database {owner.settings_dict['NAME']} is not empty: restore into a new "
             "database (createdb), never over a live one."
         )
     pg_restore = pg_tool("pg_restore", server_major(), bin_dir=bin_dir)
@@ -155,12 +159,17 @@ def restore(src: Path, *, bin_dir: str | None = None) -> RestoreResult:
         [
             pg_restore,
             "--no-owner",
+            # The dumped grants name the source's app login; the owner grants its own below.
+            "--no-privileges",
             "--exit-on-error",
             "--dbname",
-            connection.settings_dict["NAME"],
+            owner.settings_dict["NAME"],
             str(dump),
-        ]
+        ],
+        alias="owner",
     )
+    with owner.cursor() as cursor:
+        privileges_grant(cursor, app=settings.QUARRY_DATABASE_APP_ROLE)
     storage = evidence_storage()
     copied = present = 0
     root = src / EVIDENCE_DIR

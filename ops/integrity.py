@@ -9,6 +9,7 @@ from cases.audit import chain_verify
 from cases.models import Case
 from evidence.models import Evidence
 from evidence.services import evidence_verify
+from exports.checkpoints import checkpoint_compare, checkpoint_newest
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,9 @@ def integrity_sweep(*, actor: str = "integrity-sweep") -> Iterator[IntegrityProb
     yield from _orphans()
     yield from _links_disagreeing()
     yield from _set_aside()
+    # What no trigger stops: a superuser's rollback, rewrite or TRUNCATE, against the anchor.
+    for finding in checkpoint_compare(checkpoint_newest()):
+        yield IntegrityProblem(finding.where, f"{finding.kind}: {finding.what}")
     for case in Case.objects.order_by("id").iterator():
         broken = chain_verify(case)
         if broken:

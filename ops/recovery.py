@@ -2,10 +2,11 @@
 
 Exports and cluster recomputes are rows first and Celery messages second. A message can be
 lost while its row says there is work to do: the publish failed because the broker was down
-(core/enqueue.py leaves the row `queued`), or the worker running it was killed and the
-transport does not deliver the message again (kombu's filesystem transport; Redis does, but
-only after its visibility timeout). Beat runs `work_recover` every
-QUARRY_RECOVERY_SWEEP_SECONDS; it publishes the task again for
+(core/enqueue.py leaves the row `queued`), or the worker's main process was killed while
+holding it (kombu's filesystem transport removed the message file on delivery; Redis gives it
+back only after its visibility timeout). Beat's scheduler runs `work_recover` in beat's own
+process every QUARRY_RECOVERY_SWEEP_SECONDS (ops/beat.py), never behind the worker it is
+meant to recover; it publishes the task again for
 
 - a row still `queued` QUARRY_RECOVERY_GRACE_SECONDS after it was created (or last
   re-published): a healthy queue starts work sooner than that;

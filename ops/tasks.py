@@ -22,6 +22,7 @@ def integrity_sweep_task() -> int:
 
 @shared_task(name="core.tasks.work_recover_task")
 def work_recover_task() -> dict[str, list[int]]:
-    """Scheduled by beat: publish again the exports and cluster recomputes nobody is running
-    (ops/recovery.py)."""
+    """Publish again the exports and cluster recomputes nobody is running (ops/recovery.py).
+    Beat runs the sweep in its own process (ops/beat.py); this task is for running it by hand
+    on a worker."""
     return work_recover()

@@ -9,7 +9,28 @@ import pytest
 
 from core.roles import ADMIN, INVESTIGATOR, LEAD, LEGAL
 
+from . import database
 from .factories import UserFactory, make_case
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The test database is created and migrated by the owner login (tests/database.py)."""
+    database.logins_prepare()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Then every test runs with the app login's privileges."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    owner, app = database.role_names()
+    database.act_as(app)
+    original_flush = DatabaseOperations.execute_sql_flush
+    DatabaseOperations.execute_sql_flush = database.flush_as_owner
+    yield
+    DatabaseOperations.execute_sql_flush = original_flush
+    database.act_as(owner)
 
 
 @pytest.fixture

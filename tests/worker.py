@@ -12,34 +12,43 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
 
 from devdata.worker import celery_worker_argv
+
+from .database import app_login_url
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def service_env() -> dict[str, str]:
+    """The environment that points a Quarry process (worker, beat, web) at the test database
+    and the test run's broker."""
+    return {
+        "DATABASE_URL": app_login_url(),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "QUARRY_CELERY_QUEUE_DIR": str(settings.CELERY_QUEUE_DIR),
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+
+
 def start_worker(
-    extra_env: dict[str, str] | None = None, *, prefork: bool = False, purge: bool = True
+    extra_env: dict[str, str] | None = None,
+    *,
+    prefork: bool = False,
+    concurrency: int = 1,
+    purge: bool = True,
 ) -> subprocess.Popen:
-    """A worker with the solo pool, or with `prefork` a parent and one child process that runs
-    the tasks, as in production. It leads its own process group, so `kill_worker` can take
-    down parent and child at once. `purge=False` keeps what earlier workers left queued."""
+    """A worker with the solo pool, or with `prefork` a parent and `concurrency` child
+    processes that run the tasks, as in production. It leads its own process group, so
+    `kill_worker` can take down parent and children at once. `purge=False` keeps what earlier
+    workers left queued."""
     from config.celery import app
 
     if purge:
         app.control.purge()  # tasks left by earlier tests point at rows that no longer exist
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "QUARRY_CELERY_QUEUE_DIR": str(settings.CELERY_QUEUE_DIR),
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        **(extra_env or {}),
-    }
+    env = {**os.environ, **service_env(), **(extra_env or {})}
     return subprocess.Popen(
-        celery_worker_argv(pool="prefork" if prefork else "solo"),
+        celery_worker_argv(pool="prefork" if prefork else "solo", concurrency=concurrency),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

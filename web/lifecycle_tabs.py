@@ -5,6 +5,7 @@ from django.db.models import Prefetch
 
 from cases.case_tasks import TEMPLATE_CHOICES
 from cases.models import Case, PendingStatus, Severity, TaskStatus
+from cases.selectors import cases_visible_to
 from core.roles import LEAD, WORK_ROLES, user_roles
 from evidence.models import CustodyEvent
 from evidence.selectors import evidence_of_case
@@ -16,7 +17,13 @@ def lifecycle_context(case: Case, user) -> dict:
     return {
         "pending_count": case.pending_signals.filter(status=PendingStatus.PENDING).count(),
         "open_task_count": case.tasks.filter(status=TaskStatus.OPEN).count(),
-        "follow_ups": list(case.follow_ups.order_by("created_at").values_list("number", flat=True)),
+        # Follow-ups this user may see: a restricted one's number is need-to-know.
+        "follow_ups": list(
+            cases_visible_to(user)
+            .filter(follow_up_of=case)
+            .order_by("created_at")
+            .values_list("number", flat=True)
+        ),
         "lifecycle": {
             # Taking is for a case nobody has; someone else's is a lead's reassignment.
             "can_take": case.is_open and works and case.assignee_id is None,

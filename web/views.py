@@ -138,6 +138,7 @@ def case_detail(request, number: str):
         "evidence_count": case.evidence_items.count() + case.evidence_links.count(),
         "comment_form": CommentForm(),
         "duplicate_of": case_reference_visible(request.user, case.duplicate_of),
+        "follow_up_of": case_reference_visible(request.user, case.follow_up_of),
         "workers": _workers(),
         "move_draft": None if fragment else request.session.pop(f"move_draft:{number}", None),
         **lifecycle_context(case, request.user),

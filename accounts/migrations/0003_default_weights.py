@@ -16,10 +16,10 @@ DEFAULTS = {
 
 def seed(apps, schema_editor):
     AttributeWeight = apps.get_model("accounts", "AttributeWeight")
+    # The migrating connection (the owner login), not the app's default one.
+    weights = AttributeWeight.objects.db_manager(schema_editor.connection.alias)
     for type_, strength in DEFAULTS.items():
-        AttributeWeight.objects.get_or_create(
-            type=type_, defaults={"strength": strength, "hub_threshold": 500}
-        )
+        weights.get_or_create(type=type_, defaults={"strength": strength, "hub_threshold": 500})
 
 
 class Migration(migrations.Migration):

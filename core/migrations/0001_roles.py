@@ -5,8 +5,9 @@ ROLES = ("investigator", "lead", "legal", "admin")
 
 def create_groups(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
+    groups = Group.objects.db_manager(schema_editor.connection.alias)  # the migrating login
     for name in ROLES:
-        Group.objects.get_or_create(name=name)
+        groups.get_or_create(name=name)
 
 
 class Migration(migrations.Migration):

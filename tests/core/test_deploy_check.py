@@ -15,6 +15,8 @@ PRODUCTION_ENV = {
     "SECURE_SSL_REDIRECT": "1",
     "SECURE_HSTS_SECONDS": "31536000",
     "BEHIND_TLS_PROXY": "1",
+    "DATABASE_URL": "postgres://quarry_app:pw@db.lab.example:5432/quarry",
+    "DATABASE_OWNER_URL": "postgres://quarry_owner:pw@db.lab.example:5432/quarry",
 }
 
 
@@ -43,3 +45,9 @@ def test_the_deploy_check_catches_a_missing_hsts_setting():
     result = _check({"SECURE_HSTS_SECONDS": "0"})
     assert result.returncode != 0
     assert "security.W004" in result.stdout + result.stderr
+
+
+def test_the_deploy_check_warns_when_the_app_logs_in_as_the_owner():
+    result = _check({"DATABASE_OWNER_URL": ""})
+    assert result.returncode != 0
+    assert "quarry.W001" in result.stdout + result.stderr

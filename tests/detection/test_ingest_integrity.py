@@ -14,6 +14,7 @@ from detection.validation import Attribute as A
 from detection.validation import signal_validate
 from ops.integrity import integrity_sweep
 
+from ..database import as_superuser
 from .conftest import signal_json
 
 
@@ -64,11 +65,8 @@ def test_the_integrity_sweep_reports_an_orphan_attribute(prada):
     _ingest(prada, 1)
     Signal.objects.filter(detector=prada).delete()
     account = Account.objects.get(external_id="acct-b-1")
-    _sql("SET session_replication_role = replica")
-    try:
-        _sql("DELETE FROM accounts_account WHERE id = %s", [account.pk])
-    finally:
-        _sql("SET session_replication_role = DEFAULT")
+    with as_superuser() as cursor:  # triggers off
+        cursor.execute("DELETE FROM accounts_account WHERE id = %s", [account.pk])
     problems = [p for p in integrity_sweep() if "attribute" in p.what]
     assert len(problems) == 1 and "1 attribute(s) of a missing account" in problems[0].what
 
@@ -107,12 +105,11 @@ def test_the_integrity_sweep_reports_an_orphan_link(prada):
     _ingest(prada, 1)
     link = SignalAccount.objects.first()
     # Only a session that turns triggers off (a careless restore, say) can orphan a link.
-    _sql("SET session_replication_role = replica")
-    try:
-        _sql("DELETE FROM accounts_accountattribute WHERE account_id = %s", [link.account_id])
-        _sql("DELETE FROM accounts_account WHERE id = %s", [link.account_id])
-    finally:
-        _sql("SET session_replication_role = DEFAULT")
+    with as_superuser() as cursor:
+        cursor.execute(
+            "DELETE FROM accounts_accountattribute WHERE account_id = %s", [link.account_id]
+        )
+        cursor.execute("DELETE FROM accounts_account WHERE id = %s", [link.account_id])
     problems = [(p.where, p.what) for p in integrity_sweep() if "link" in p.what]
     assert problems[0] == ("signals", "1 link(s) to a missing signal or account")
     # ... and the signal it belongs to, by name, with what it named.

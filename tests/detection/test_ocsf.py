@@ -86,7 +86,10 @@ def test_a_finding_is_mapped_onto_a_signal(post_signals, prada):
     assert (signal.severity, signal.confidence) == ("high", 87)
     assert signal.observed_at.isoformat() == "2026-11-27T09:00:00+00:00"
     assert signal.summary.startswith("Capability harvesting: Prompts concentrate")
-    assert signal.payload == FINDING
+    stored = copy.deepcopy(FINDING)
+    stored["observables"][-1]["value"] = "sk-live-9f3e"  # the credential, cut to 12 characters
+    assert signal.payload == stored
+    assert signal.observables == stored["observables"]
 
 
 def test_user_observables_become_accounts_with_the_other_observables_as_attributes(

@@ -171,7 +171,7 @@ def test_the_api_refuses_a_decision_without_accept(client, prada, alice):
     response = client.post(
         f"/api/v1/cases/{case.number}/pending", {}, content_type="application/json"
     )
-    assert response.status_code == 400 and "accept" in response.json()
+    assert response.status_code == 400 and response.json()["field"] == "accept"
     assert PendingSignal.objects.get(case=case).status == "pending"
 
 

@@ -56,9 +56,15 @@ def test_a_stored_file_is_never_rewritten(alice, lena, case, evidence_dir):
 def test_evidence_rows_cannot_be_edited(alice, case):
     from django.db import DatabaseError, transaction
 
+    from tests.database import as_superuser
+
     item, _ = evidence_add(case=case, user=alice, chunks=[b"x"], original_name="x.txt")
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        Evidence.objects.filter(pk=item.pk).update(description="edited")
+    with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
+        Evidence.objects.filter(pk=item.pk).update(description="edited")  # the app login
+    with pytest.raises(DatabaseError, match="append-only"), as_superuser(triggers=True) as cursor:
+        cursor.execute(
+            "UPDATE evidence_evidence SET description = 'edited' WHERE id = %s", [item.pk]
+        )
 
 
 def test_custody_log_and_audit_trail_record_the_upload(alice, case):

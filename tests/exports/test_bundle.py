@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cases.audit import chain_head
 from cases.models import CaseEvent
 from evidence.models import Evidence
+from exports import keys
 from tests.exports.conftest import build, bundle_file, unzip
 
 # Runs verify.py as a stranger would: a fresh interpreter, and proves Django never loaded.
@@ -27,6 +28,13 @@ except SystemExit as exc:
 assert "django" not in sys.modules, "verify.py imported Django"
 sys.exit(code)
 """
+
+
+def lab_key(tmp_path):
+    """The key the lab publishes (export_public_key), as a stranger would download it."""
+    path = tmp_path / "lab-public-key.pem"
+    path.write_bytes(keys.public_key_pem())
+    return path
 
 
 def evidence_of(export):
@@ -95,15 +103,28 @@ def test_the_timeline_is_the_audit_chain_up_to_the_export(case_with_material, la
 
 def test_verify_py_passes_a_fresh_bundle_without_django(case_with_material, larry, tmp_path):
     export = build(case_with_material, larry)
-    code, output = run_verifier(unzip(export, tmp_path / "out"))
+    root = unzip(export, tmp_path / "out")
+    code, output = run_verifier(root, "--public-key", lab_key(tmp_path))
     assert code == 0, output
     assert output.startswith("OK")
+    assert f"fingerprint {export.key_fingerprint}" in output
+
+
+def test_without_a_key_verify_py_warns_that_the_signer_was_not_checked(
+    case_with_material, larry, tmp_path
+):
+    export = build(case_with_material, larry)
+    code, output = run_verifier(unzip(export, tmp_path / "out"))
+    assert code == 2, output
+    assert output.startswith("INTACT, SIGNER NOT CHECKED")
+    assert "WARNING: only integrity was verified, not who signed" in output
+    assert f"Signer's key fingerprint: {export.key_fingerprint}" in output
 
 
 def test_verify_py_checks_the_zip_itself(case_with_material, larry, tmp_path):
     export = build(case_with_material, larry)
     root = unzip(export, tmp_path / "out")
-    code, output = run_verifier(root, bundle_file(export))
+    code, output = run_verifier(root, bundle_file(export), "--public-key", lab_key(tmp_path))
     assert code == 0, output
 
 
@@ -158,7 +179,7 @@ def test_the_signature_fails_with_another_key(case_with_material, larry, tmp_pat
     code, output = run_verifier(root, "--public-key", other)
     assert code == 1
     assert "signature.ed25519: the signature over tagmanifest-sha512.txt does not verify" in output
-    code, output = run_verifier(root, "--public-key", root / "export-public-key.pem")
+    code, output = run_verifier(root, "--public-key", lab_key(tmp_path))
     assert code == 0, output
 
 

@@ -86,7 +86,8 @@ def test_a_restore_missing_evidence_is_reported(
     assert "MISMATCH" in result.stdout
 
 
-def test_a_restore_never_writes_over_a_database_in_use(transactional_db, tmp_path):
+@pytest.mark.django_db(transaction=True, databases=["default", "owner"])
+def test_a_restore_never_writes_over_a_database_in_use(tmp_path):  # restore is the owner's
     call_command("backup", str(tmp_path / "backup"))
     with pytest.raises(CommandError, match="is not empty"):
         call_command("restore", str(tmp_path / "backup"))

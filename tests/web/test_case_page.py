@@ -43,15 +43,13 @@ def test_the_timeline_says_whether_the_chain_verifies(client, alice, case):
 
 
 def test_a_tampered_chain_shows_where_it_breaks(client, alice, case):
-    from django.db import connection
+    from tests.database import as_superuser
 
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")  # triggers off
+    with as_superuser() as cursor:  # triggers off
         cursor.execute(
             'UPDATE cases_caseevent SET data = \'{"title": "forged"}\' WHERE case_id = %s',
             [case.pk],
         )
-        cursor.execute("SET session_replication_role = origin")
     client.force_login(alice)
     page = _page(client, case, tab="timeline").content.decode()
     assert "Chain broken at event 1" in page
