@@ -76,13 +76,17 @@ def _input(accounts: int = 2, evidence: int = 1) -> ReportInput:
                     "at": "2026-11-30T02:10:00Z",
                     "action": "collected",
                     "actor": "alice",
+                    "ip": "",
                     "hash_matched": None,
+                    "detail": "",
                 },
                 {
                     "at": "2026-11-30T03:00:00Z",
                     "action": "exported",
                     "actor": "larry",
+                    "ip": "10.0.0.9",
                     "hash_matched": True,
+                    "detail": "export 7",
                 },
             ]
         },

@@ -5,7 +5,8 @@ from django.urls import reverse
 from cases.services import case_comment_add
 
 
-def test_views_are_one_line_not_the_latest_activity(client, alice, lena, restricted_case):
+def test_views_are_one_line_not_the_latest_activity(client, alice, lena, restricted_case, settings):
+    settings.QUARRY_CASE_VIEW_COALESCE_SECONDS = 0  # every view an event
     case_comment_add(case=restricted_case, user=alice, body="First lead.")
     for user in (alice, lena, alice):
         client.force_login(user)
