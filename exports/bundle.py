@@ -483,8 +483,9 @@ class BundleWriter:
                 {
                     "at": format_at(e.at)[:19].replace("T", " "),
                     "action": e.action,
-                    "actor": p.text(e.actor_label),
-                    "ip": e.ip,
+                    # The same pseudonyms as custody.csv: staff and their addresses too.
+                    "actor": p.staff(e.actor_label),
+                    "ip": p.ip(e.ip),
                     "hash_matched": e.hash_matched,
                     "detail": p.text(e.detail),
                 }
