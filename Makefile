@@ -30,7 +30,9 @@ test: $(STAMP)
 # `make test` writes its screenshots outside the tree; this target writes them here.
 # (The graph test starts its own Playwright: it runs before the browser fixture's session.)
 SCREENSHOT_TESTS := tests/accounts/test_graph_browser.py \
-	tests/browser/test_investigator_flow.py::test_an_investigator_works_a_case_end_to_end
+	tests/browser/test_investigator_flow.py::test_an_investigator_works_a_case_end_to_end \
+	tests/browser/test_graph_readability.py::test_hubs_stand_aside_with_a_legend \
+	"tests/browser/test_accessibility.py::test_every_page_passes_axe_and_logs_nothing_to_the_console[alice]"
 screenshots: $(STAMP)
 	$(with_db)
 	QUARRY_DEVDATA=1 QUARRY_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(PY) -m pytest -q $(SCREENSHOT_TESTS)

@@ -56,7 +56,8 @@ class AttributeLink:
         if self.others == 0:
             return f"{label} {shown} is held by no other account"
         noun = "account" if self.others == 1 else "accounts"
-        text = f"shares {label} {shown} with {self.others:,} {noun}"
+        # Both counts: the graph's hub label counts every holder, this one included.
+        text = f"shares {label} {shown} with {self.others:,} other {noun} ({self.holders:,} in all)"
         if self.hub:
             return text + " — a hub: shown, never used to cluster"
         if self.strength == LinkStrength.WEAK:

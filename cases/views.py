@@ -65,6 +65,11 @@ def case_transition_view(request, number: str):
         )
     except DomainError as exc:
         messages.error(request, exc.message)
+        # The refused form comes back with what was typed in it.
+        request.session[f"move_draft:{number}"] = {
+            "to": form.cleaned_data["to_state"],
+            "reason": form.cleaned_data["reason"],
+        }
     else:
         messages.success(request, f"{moved.number} is now {moved.get_state_display().lower()}.")
     return redirect("cases:detail", number=number)
@@ -85,12 +90,14 @@ def case_comment_view(request, number: str):
     return _back(number, "notes")
 
 
-def _apply(request, number: str, action):
-    """Run a change to the case; the service's refusal becomes a message. Back to the case."""
+def _apply(request, number: str, action, done: str):
+    """Run a change to the case; its refusal, or `done`, becomes a message. Back to the case."""
     try:
         action()
     except DomainError as exc:
         messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
     return redirect("cases:detail", number=number)
 
 
@@ -111,7 +118,10 @@ def case_assign_view(request, number: str):
             messages.error(request, "No such user.")
             return redirect("cases:detail", number=number)
     return _apply(
-        request, number, lambda: case_assign(case=case, user=request.user, assignee=assignee)
+        request,
+        number,
+        lambda: case_assign(case=case, user=request.user, assignee=assignee),
+        f"{number} assigned to {username}." if assignee else f"{number} is unassigned.",
     )
 
 
@@ -124,7 +134,12 @@ def case_tags_view(request, number: str):
         messages.error(request, "Tags: " + "; ".join(form.errors.get("tags", [])))
         return redirect("cases:detail", number=number)
     tags = form.cleaned_data["tags"]
-    return _apply(request, number, lambda: case_update(case=case, user=request.user, tags=tags))
+    return _apply(
+        request,
+        number,
+        lambda: case_update(case=case, user=request.user, tags=tags),
+        "Tags saved.",
+    )
 
 
 @login_required
@@ -137,7 +152,10 @@ def case_member_view(request, number: str):
         messages.error(request, "No such user.")
         return redirect("cases:detail", number=number)
     return _apply(
-        request, number, lambda: case_member_add(case=case, user=request.user, member=member)
+        request,
+        number,
+        lambda: case_member_add(case=case, user=request.user, member=member),
+        f"{member.get_username()} is now a member of {number}.",
     )
 
 
@@ -149,5 +167,8 @@ def case_restrict_view(request, number: str):
     form.is_valid()
     restricted = form.cleaned_data.get("restricted", False)
     return _apply(
-        request, number, lambda: case_restrict(case=case, user=request.user, restricted=restricted)
+        request,
+        number,
+        lambda: case_restrict(case=case, user=request.user, restricted=restricted),
+        f"{number} is restricted to its members." if restricted else f"{number} is open to all.",
     )

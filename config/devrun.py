@@ -81,7 +81,9 @@ def services(port: int, reference_port: int) -> list[Service]:
             Service(
                 "reference-detector",
                 [PYTHON, "manage.py", "reference_detector", "--port", str(reference_port)]
-                + ["--rate", "2"],
+                + ["--rate", "2"]
+                # A few cases forming over the first minutes, beside the curated ones.
+                + ["--clusters", "4", "--cluster-every", "300"],
             )
         )
     return found

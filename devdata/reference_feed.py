@@ -34,6 +34,8 @@ class CampaignFeed:
         rate: float | None = None,
         start: datetime | None = None,
         invalid_every: int = 0,
+        clusters: int | None = None,
+        cluster_every: int = 0,
     ):
         self.accounts: list[CampaignAccount] = campaign_accounts(count=accounts, seed=seed)
         self.by_cluster: dict[int, list[CampaignAccount]] = {}
@@ -50,6 +52,10 @@ class CampaignFeed:
         # feed's signals all happened before start-up, a live one's from start-up on.
         self.start = start or datetime.now(UTC) - timedelta(seconds=(total or 0) / 100)
         self.invalid_every = invalid_every
+        # A demo shows a few cases forming, not one per cluster a minute: signals come from
+        # the first `clusters` clusters only, one more joining every `cluster_every` signals.
+        self.clusters = clusters
+        self.cluster_every = cluster_every
         self._kinds = [k for k, _ in KINDS_WEIGHTED]
         self._weights = [w for _, w in KINDS_WEIGHTED]
 
@@ -70,9 +76,19 @@ class CampaignFeed:
             "attributes": [{"type": t, "value": v} for t, v in account.attributes],
         }
 
+    def _first_account(self, rng: random.Random, index: int) -> CampaignAccount:
+        if not self.clusters:
+            return self.accounts[rng.randrange(len(self.accounts))]
+        active = self.clusters
+        if self.cluster_every:
+            active = min(self.clusters, 1 + index // self.cluster_every)
+        cluster = sorted(self.by_cluster)[rng.randrange(min(active, len(self.by_cluster)))]
+        pool = self.by_cluster[cluster]
+        return pool[rng.randrange(len(pool))]
+
     def signal(self, index: int) -> dict:
         rng = random.Random(self.seed * 1_000_003 + index)
-        first = self.accounts[rng.randrange(len(self.accounts))]
+        first = self._first_account(rng, index)
         mates = self.by_cluster[first.cluster]
         involved = {first.external_id: first, **{m.external_id: m for m in [rng.choice(mates)]}}
         kind = rng.choices(self._kinds, self._weights)[0]

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases.selectors import case_get_for_user
 from cases.services import legal_hold_lift, legal_hold_place
+from core.errorpages import domain_error_page
 from core.errors import DomainError
 from core.http import client_ip
 
@@ -34,7 +35,10 @@ def export_start(request, number: str):
         messages.error(request, exc.message)
     else:
         messages.success(request, f"Export {export.pk} queued; its progress shows below.")
-    return redirect("cases:detail", number=number)
+    # Where the progress shows: the exports tab, with focus on it (quarry.js).
+    response = redirect("cases:detail", number=number)
+    response["Location"] += "?tab=exports#case-exports"
+    return response
 
 
 @login_required
@@ -61,7 +65,7 @@ def export_download(request, number: str, pk: int):
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
     except DomainError as exc:
-        return HttpResponse(exc.message, status=exc.status, content_type="text/plain")
+        return domain_error_page(request, exc)
     return bundle_response(export)
 
 

@@ -43,9 +43,10 @@ def sla_breaches(user, limit: int = 20) -> dict:
 def signals_per_day(days: int = SIGNAL_DAYS) -> dict:
     """Signal volume by kind over the last days, across all detectors (counts only: nothing
     of a restricted case's content shows), from the counts the database keeps: no scan of
-    the signals, however many there are."""
-    since = timezone.now() - timedelta(days=days)
-    return volume_chart(signal_counts_by_day(since=since))
+    the signals, however many there are. Every day of the window is on the axis."""
+    now = timezone.now()
+    since = now - timedelta(days=days)
+    return volume_chart(signal_counts_by_day(since=since), start=since.date(), end=now.date())
 
 
 def detector_health() -> list[dict]:

@@ -7,13 +7,14 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.postgres.search import SearchQuery
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import CaseAccount
 from cases.models import OPEN_STATES, Case, State
 from cases.selectors import cases_visible_to
 from detection.models import Signal
+
+from .search_terms import excluded_terms, search_query, websearch
 
 PAGE_SIZE = 50
 CASE_NUMBER = re.compile(r"^QRY-[0-9]{4}-[0-9]+$", re.IGNORECASE)
@@ -126,15 +127,15 @@ def search_matches(text: str) -> Q:
     """Full text over the case's search_vector (see migration cases/0003), plus exact matches
     on the case number and on the external id of a linked account."""
     text = text.strip()
-    query = SearchQuery(text, search_type="websearch", config="english") | SearchQuery(
-        text, search_type="websearch", config="simple"
-    )
+    query = search_query(text)
     by_account = list(
         CaseAccount.objects.filter(account__external_id=text).values_list("case_id", flat=True)
     )
     matches = Q(search_vector=query) | Q(pk__in=by_account)
     if CASE_NUMBER.match(text):
         matches |= Q(number__iexact=text)
+    for term in excluded_terms(text):
+        matches &= ~Q(search_vector=websearch(term))
     return matches
 
 

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
 from accounts import selectors as account_selectors
 from accounts.models import Account, Cluster
@@ -15,6 +16,7 @@ from accounts.views import staff_only
 from cases.forms import CommentForm
 from cases.selectors import case_get_for_user, case_reference_visible
 from cases.services import case_record_view
+from core.dayseries import days_between
 from core.roles import WORK_ROLES
 from detection import selectors as signal_selectors
 from detection.models import Detector
@@ -77,8 +79,11 @@ def _detectors() -> list[tuple[int, str]]:
     )
 
 
+# A page and its htmx fragment share one address; without Vary the browser's cache hands the
+# fragment back as the page on Back.
 @login_required
 @require_GET
+@vary_on_headers("HX-Request")
 def queue(request):
     form = QueueFilterForm(
         request.GET or None,
@@ -114,6 +119,7 @@ def queue(request):
 
 @login_required
 @require_GET
+@vary_on_headers("HX-Request")
 def case_detail(request, number: str):
     case = case_get_for_user(request.user, number)
     tab = request.GET.get("tab", "overview")
@@ -134,6 +140,7 @@ def case_detail(request, number: str):
         "duplicate_of": case_reference_visible(request.user, case.duplicate_of),
         "follow_up_of": case_reference_visible(request.user, case.follow_up_of),
         "workers": _workers(),
+        "move_draft": None if fragment else request.session.pop(f"move_draft:{number}", None),
         **lifecycle_context(case, request.user),
         **(TAB_CONTEXT[tab](request, case) if tab in TAB_CONTEXT else {}),
     }
@@ -167,13 +174,16 @@ def cluster_detail(request, pk: int):
     members = Paginator(account_selectors.cluster_members(cluster), 100).get_page(
         request.GET.get("page")
     )
-    volume = signal_selectors.cluster_signal_volume(cluster)
+    per_day = {
+        v["day"].isoformat(): v["signals"] for v in signal_selectors.cluster_signal_volume(cluster)
+    }
+    days = days_between(list(per_day))
     context = {
         "cluster": cluster,
         "members": members,
         "shared": account_selectors.cluster_shared_attributes(cluster),
-        "volume_labels": [v["day"].isoformat() for v in volume],
-        "volume_counts": [v["signals"] for v in volume],
+        "volume_labels": days,
+        "volume_counts": [per_day.get(day, 0) for day in days],
         "open_cases": account_selectors.cluster_open_cases(cluster, request.user),
     }
     return render(request, "accounts/cluster_detail.html", context)

@@ -15,9 +15,11 @@ from django.db.models import (
 from django.db.models.functions import TruncDay
 from django.utils import timezone
 
-from cases import workflow
+from cases import legal_review, workflow
 from cases.audit import chain_verify
 from cases.models import Case, Resolution, State
+from core.dayseries import days_between
+from core.errors import DomainError
 from core.roles import CONTRIBUTE_ROLES, LEAD, WORK_ROLES, user_roles
 from detection.models import Detector, SignalKind
 
@@ -38,12 +40,35 @@ SIGNAL_COLUMNS = [
 ]
 TIMELINE_LIMIT = 300
 
-# What each move asks for beyond a reason, so the form shows exactly that.
-GUARD_NOTES = {
-    State.ENFORCEMENT: "Needs at least one linked account.",
-    State.LEGAL_REVIEW: "Needs at least one evidence item and every task done or skipped.",
-    State.REFERRED: "Needs a finished export bundle of the case.",
+
+# What a move's guard (services.case_transition) needs that this case lacks, checked only for
+# the moves on offer: a move that would be refused is shown as not yet possible, with why.
+def _enforcement_unmet(case: Case) -> str:
+    return "" if case.case_accounts.exists() else "Link at least one account first (Accounts tab)."
+
+
+def _legal_review_unmet(case: Case) -> str:
+    if not (case.evidence_items.exists() or case.evidence_links.exists()):
+        return "Add at least one evidence item first (Evidence tab)."
+    try:
+        legal_review.tasks_check(case)
+    except DomainError as exc:
+        return exc.message
+    return ""
+
+
+def _referral_unmet(case: Case) -> str:
+    if case.exports.filter(status="done").exists():
+        return ""
+    return "Build an export bundle of the case first (Exports tab)."
+
+
+GUARD_UNMET = {
+    State.ENFORCEMENT: _enforcement_unmet,
+    State.LEGAL_REVIEW: _legal_review_unmet,
+    State.REFERRED: _referral_unmet,
 }
+STATE_ORDER = list(State.values)
 
 
 def sla_clock(case: Case) -> dict | None:
@@ -61,20 +86,29 @@ def sla_clock(case: Case) -> dict | None:
 def case_actions(case: Case, user) -> dict:
     """Only what this user may do to this case in its state."""
     roles = user_roles(user)
-    moves = []
+    moves, blocked = [], []
     for target in workflow.targets_from(case.state):
-        if roles & workflow.roles_for(case.state, target):
-            moves.append(
-                {
-                    "value": target,
-                    "label": State(target).label,
-                    "closing": target == State.CLOSED,
-                    "note": GUARD_NOTES.get(target, ""),
-                }
-            )
+        if not roles & workflow.roles_for(case.state, target):
+            continue
+        why = GUARD_UNMET[target](case) if target in GUARD_UNMET else ""
+        if why:
+            blocked.append({"label": State(target).label, "why": why})
+            continue
+        moves.append(
+            {"value": target, "label": State(target).label, "closing": target == State.CLOSED}
+        )
+    # Opened by default: the move forward (for legal in review, Referred), never closing.
+    forward = [
+        m
+        for m in moves
+        if not m["closing"] and STATE_ORDER.index(m["value"]) > STATE_ORDER.index(case.state)
+    ]
+    for m in moves:
+        m["open"] = bool(forward) and m is forward[-1]
     is_lead = LEAD in roles
     return {
         "moves": moves,
+        "blocked_moves": blocked,
         "resolutions": Resolution.choices,
         "can_assign": is_lead,
         "can_restrict": is_lead,
@@ -85,9 +119,17 @@ def case_actions(case: Case, user) -> dict:
     }
 
 
+# Every view of a restricted case is an audit event; in "Latest activity" they are one line.
+VIEWED = "case.viewed"
+
+
 def tab_overview(request, case: Case) -> dict:
+    views = case.events.filter(kind=VIEWED).aggregate(
+        n=Count("id"), last=Max("at"), people=Count("actor_label", distinct=True)
+    )
     return {
-        "recent_events": list(case.events.order_by("-seq")[:5]),
+        "recent_events": list(case.events.exclude(kind=VIEWED).order_by("-seq")[:5]),
+        "views": views,
         "members": list(case.memberships.select_related("user").order_by("user__username")),
     }
 
@@ -184,15 +226,19 @@ def signal_volume(signals: QuerySet) -> list[tuple[str, str, int]]:
     )
 
 
-def volume_chart(rows: list[tuple[str, str, int]]) -> dict:
-    """(day, kind, n) rows as chart.js datasets, one per kind, plus totals for the table."""
-    labels = sorted({day for day, _, _ in rows})
+def volume_chart(rows: list[tuple[str, str, int]], *, start=None, end=None) -> dict:
+    """(day, kind, n) rows as chart.js datasets, one per kind in the vocabulary's order (the
+    kind names its colour in quarry.js, the same on every chart), over every day of the range
+    with empty days as zero, plus totals for the table."""
+    labels = days_between([day for day, _, _ in rows], start=start, end=end) if rows else []
     index = {d: i for i, d in enumerate(labels)}
-    kinds = sorted({kind for _, kind, _ in rows})
+    present = {kind for _, kind, _ in rows}
+    kinds = [k for k in SignalKind.values if k in present]
     series = {k: [0] * len(labels) for k in kinds}
     for day, kind, n in rows:
-        series[kind][index[day]] = n
-    datasets = [{"label": SignalKind(k).label, "data": v} for k, v in series.items()]
+        if day in index:
+            series[kind][index[day]] = n
+    datasets = [{"kind": k, "label": SignalKind(k).label, "data": v} for k, v in series.items()]
     totals = [{"kind": SignalKind(k).label, "total": sum(v)} for k, v in series.items()]
     return {"labels": labels, "datasets": datasets, "totals": totals}
 

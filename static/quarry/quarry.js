@@ -3,8 +3,13 @@
 (function () {
   "use strict";
 
-  var PALETTE = ["#1f5fbf", "#d9480f", "#2b8a3e", "#a4161a", "#7048e8", "#b08900",
-                 "#0b7285", "#c2255c", "#5c940d", "#495057"];
+  // One colour per signal kind, on every chart (the server sends each dataset's kind).
+  var KIND_COLOURS = {
+    volume_anomaly: "#1f5fbf", cot_elicitation: "#d9480f", capability_harvesting: "#2b8a3e",
+    coordinated_accounts: "#a4161a", shared_payment: "#b08900", shared_infrastructure: "#0b7285",
+    signup_burst: "#c2255c", release_pivot: "#5c940d", partner_indicator: "#7048e8",
+    other: "#495057"
+  };
 
   function drawCharts(root) {
     if (typeof Chart === "undefined") return;
@@ -18,8 +23,8 @@
         type: "bar",
         data: {
           labels: chart.labels,
-          datasets: chart.datasets.map(function (d, i) {
-            return { label: d.label, data: d.data, backgroundColor: PALETTE[i % PALETTE.length] };
+          datasets: chart.datasets.map(function (d) {
+            return { label: d.label, data: d.data, backgroundColor: KIND_COLOURS[d.kind] || "#495057" };
           })
         },
         options: {
@@ -101,10 +106,16 @@
           var tab = document.querySelector('.tabs a[data-tab="evidence"]');
           // Refresh the list (and the count) so the new items show with their links.
           if (window.htmx && tab) {
-            htmx.ajax("GET", "?tab=evidence", { target: "#panel", swap: "outerHTML" }).then(function () {
+            afterNextPanelSwap = function () {
               var again = document.querySelector("[data-uploads]");
               if (again) again.replaceWith(list);
-            });
+              // The form that had focus is gone: continue at the results just reported.
+              focusable(list);
+              var stored = list.querySelectorAll("li.ok").length, failed = list.querySelectorAll("li.bad").length;
+              announce(stored + " file" + (stored === 1 ? "" : "s") + " uploaded" +
+                (failed ? ", " + failed + " failed" : ""), failed > 0);
+            };
+            htmx.ajax("GET", "?tab=evidence", { target: "#panel", swap: "outerHTML" });
           }
         });
       }
@@ -131,9 +142,91 @@
     bindUploader(root);
   }
 
+  // Screen readers read a live region when its text changes, not when it arrives with text:
+  // base.html renders both regions empty and everything spoken goes through here.
+  var pending = {};
+  function announce(text, urgent) {
+    var region = document.getElementById(urgent ? "announce-alert" : "announce");
+    if (!region || !text) return;
+    region.textContent = "";
+    // Emptied first and refilled a moment later, so the same words twice are read twice;
+    // the latest announcement replaces one still waiting.
+    clearTimeout(pending[region.id]);
+    pending[region.id] = setTimeout(function () { region.textContent = text; }, 80);
+  }
+
+  function announceMessages() {
+    var polite = [], urgent = [];
+    document.querySelectorAll("#messages li").forEach(function (li) {
+      (li.classList.contains("msg-error") ? urgent : polite).push(li.textContent.trim());
+    });
+    announce(polite.join(" "), false);
+    announce(urgent.join(" "), true);
+  }
+
+  function focusable(el) {
+    if (!el.matches("a[href], button, input, select, textarea, [tabindex]")) {
+      el.setAttribute("tabindex", "-1");
+    }
+    el.focus();
+  }
+
+  // A redirect to "…#case-exports" means "your work continues there": focus it, not just scroll.
+  function focusAddressTarget() {
+    if (!window.location.hash || window.location.hash === "#main") return;
+    var el = document.getElementById(decodeURIComponent(window.location.hash.slice(1)));
+    if (el) focusable(el);
+  }
+
+  var focusedBeforeSwap = "";
+  // What the next swap of #panel does instead of the default focus and announcement (the
+  // uploader's refresh continues at its own results).
+  var afterNextPanelSwap = null;
+  document.addEventListener("htmx:beforeSwap", function () {
+    var active = document.activeElement;
+    focusedBeforeSwap = active && active !== document.body ? (active.id || "?") : "";
+  });
+
+  document.addEventListener("htmx:afterSettle", function (e) {
+    // Fired on every element a response put in place (out-of-band counters too), each time with
+    // the request's target: act once, on the element that replaced the target.
+    var id = (e.detail.target && e.detail.target.id) || "";
+    var swapped = e.target;
+    if (!id || swapped.id !== id || !document.body.contains(swapped)) return;
+    if (id === "panel" && afterNextPanelSwap) {
+      var instead = afterNextPanelSwap;
+      afterNextPanelSwap = null;
+      focusedBeforeSwap = "";
+      instead();
+      return;
+    }
+    // The swap replaced the element that had focus: put focus back on its successor, or on
+    // the heading of what was swapped in, never leave it on <body>.
+    var active = document.activeElement;
+    if (focusedBeforeSwap && (!active || active === document.body)) {
+      var successor = focusedBeforeSwap !== "?" && document.getElementById(focusedBeforeSwap);
+      focusable(successor || swapped.querySelector("h1, h2, h3, [data-count]") || swapped);
+    }
+    focusedBeforeSwap = "";
+    if (id === "results") {
+      var count = swapped.querySelector("[data-count]");
+      if (count) announce(count.textContent.trim() + " found", false);
+    } else if (id === "panel") {
+      announce((swapped.getAttribute("aria-label") || "Section") + " shown", false);
+    } else if (id.indexOf("export-") === 0 && !swapped.hasAttribute("hx-trigger")) {
+      // The row stopped polling: the export finished, one way or the other.
+      var status = swapped.querySelector("[data-export-status]");
+      announce("Export " + id.slice(7) + " " + (status ? status.textContent.trim() : "finished"),
+        !!swapped.querySelector(".bad"));
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     enhance(document);
     if (window.htmx) htmx.onLoad(function (el) { enhance(el.parentNode || el); });
+    focusAddressTarget();
+    // After the page's own announcement (its title) has had time to be read.
+    setTimeout(announceMessages, 400);
   });
   // "Select all" boxes tick every row box of their table (no inline handlers: see the CSP).
   document.addEventListener("change", function (e) {

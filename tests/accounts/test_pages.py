@@ -18,7 +18,7 @@ def test_the_account_page_explains_each_link(client, alice):
         account_with(("payment_fingerprint", "4b1d9e0c55aa7f3a"))
     client.force_login(alice)
     page = client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
-    assert "shares payment fingerprint …7f3a with 2 accounts" in page
+    assert "shares payment fingerprint …7f3a with 2 other accounts (3 in all)" in page
 
 
 def test_the_account_page_marks_a_hub_as_not_clustering(client, alice):

@@ -61,3 +61,13 @@ def fresh_cache(transactional_db):
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def world(transactional_db, alice, lena, larry, adam):
+    """A small deployment with something on every page: a case with accounts in a cluster,
+    shared values, signals of three kinds over two weeks, evidence, a note and a finished
+    export; a restricted case; a closed one."""
+    from tests.browser.world import furnish
+
+    return furnish(alice=alice, lena=lena, larry=larry)

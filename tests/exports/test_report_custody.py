@@ -19,7 +19,7 @@ def test_each_evidence_item_has_its_custody_table(case_with_material, larry):
     pdf = _report(build(case_with_material, larry))
     assert b"Chain of custody" in pdf
     assert pdf.count(b"Hash matched") == case_with_material.evidence_items.count()
-    for action in (b"collected", b"uploaded", b"verified"):
+    for action in (b"Collected", b"Uploaded", b"Verified"):  # as people read them
         assert action in pdf
     assert b"integrity sweep" in pdf
 

@@ -81,6 +81,8 @@ MATRIX: dict[str, tuple[str, str]] = {
     "cases/<str:number>/evidence/<int:pk>/preview": (CASE_PAGE, WRONG_METHOD),
     "cases/<str:number>/evidence/<int:pk>/image": (CASE_PAGE, WRONG_METHOD),
     "exports/public-key.pem": (PUBLIC, ANYONE_WRONG_METHOD),
+    # The old icon address leads everyone to the static icon, whatever the method.
+    "favicon.ico": ("301 " * 9 + "301", "301 " * 9 + "301"),
     "cases/<str:number>/exports": (WRONG_METHOD, CASE_ACTION),
     "cases/<str:number>/exports/<int:pk>": (CASE_PAGE, WRONG_METHOD),
     "cases/<str:number>/exports/<int:pk>/download": (

@@ -209,3 +209,34 @@ class TestSearch:
         add_evidence(hit, alice, name="stripe-export.csv")
         client.force_login(alice)
         assert hit.number in _numbers(_queue(client, q="stripe"))
+
+
+class TestSearchAcrossConfigurations:
+    """Issue 16: exclusions hold across tags and texts; joined file names match in part."""
+
+    def test_an_excluded_word_in_the_summary_excludes_a_case_tagged_otherwise(self, client, alice):
+        make_case(
+            created_by=alice,
+            title="Hydra campaign",
+            summary="Traffic behind residential proxy exits.",
+            tags=["distillation"],
+        )
+        hit = make_case(created_by=alice, title="Direct campaign", tags=["distillation"])
+        client.force_login(alice)
+        assert _numbers(_queue(client, q="distillation -proxy")) == {hit.number}
+
+    def test_an_excluded_tag_excludes(self, client, alice):
+        make_case(created_by=alice, title="Hydra campaign", tags=["distillation", "proxy"])
+        hit = make_case(created_by=alice, title="Direct campaign", tags=["distillation"])
+        client.force_login(alice)
+        assert _numbers(_queue(client, q="distillation -proxy")) == {hit.number}
+
+    def test_part_of_a_hyphenated_file_name_finds_it(self, client, alice):
+        hit = make_case(created_by=alice)
+        other = make_case(created_by=alice)
+        add_evidence(hit, alice, b"1", name="api-gateway-2026-11.log")
+        add_evidence(other, alice, b"2", name="gateway-api-notes.txt")
+        add_evidence(other, alice, b"3", name="accounts_export.csv")
+        client.force_login(alice)
+        assert _numbers(_queue(client, q="api-gateway")) == {hit.number}
+        assert _numbers(_queue(client, q="accounts-export")) == {other.number}

@@ -21,9 +21,38 @@ class Command(BaseCommand):
             "--total", type=int, default=None, help="Stop the feed after N signals."
         )
         parser.add_argument("--auth-header", default="", help='Required header, "Name: value".')
+        parser.add_argument(
+            "--clusters", type=int, default=0, help="Signals from the first N clusters; 0: all."
+        )
+        parser.add_argument(
+            "--cluster-every",
+            type=int,
+            default=0,
+            help="With --clusters: start with one cluster, one more every N signals.",
+        )
 
-    def handle(self, *args, host, port, accounts, seed, rate, total, auth_header, **options):
-        feed = CampaignFeed(accounts=accounts, seed=seed, total=total, rate=rate or None)
+    def handle(
+        self,
+        *args,
+        host,
+        port,
+        accounts,
+        seed,
+        rate,
+        total,
+        auth_header,
+        clusters,
+        cluster_every,
+        **options,
+    ):
+        feed = CampaignFeed(
+            accounts=accounts,
+            seed=seed,
+            total=total,
+            rate=rate or None,
+            clusters=clusters or None,
+            cluster_every=cluster_every,
+        )
         server = make_server(feed, host=host, port=port, auth_header=auth_header)
         self.stdout.write(
             f"Reference detector feed on http://{host}:{server.server_port}/feed "

@@ -10,7 +10,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Account, AccountAttribute, CaseAccount, CaseAccountRole
+from accounts.clustering import cluster_recompute_all
+from accounts.models import Account, AccountAttribute, CaseAccount, CaseAccountRole, ClusterMember
 from cases.models import Case, Resolution, Severity, State
 from cases.services import case_assign, case_comment_add, case_create, case_transition
 from detection.models import Detector, Signal, SignalAccount
@@ -44,6 +45,9 @@ class Command(BaseCommand):
             return
         generated = campaign_accounts(count=accounts)
         by_ext = self._load_accounts(generated)
+        # Clusters first, so that a case's "cluster-N" tag names the cluster C-N its accounts
+        # are in (the campaign's own numbering is not Quarry's).
+        cluster_recompute_all()
         detector, _ = Detector.objects.get_or_create(
             name="demo-distillation-classifier",
             defaults={"description": "Demo detector: volume, CoT-elicitation and payment links."},
@@ -55,6 +59,15 @@ class Command(BaseCommand):
                 f"Demo data: {accounts} accounts, {signals} signals, {Case.objects.count()} cases."
             )
         )
+
+    @staticmethod
+    def _cluster_tag(members: list[str], by_ext: dict[str, int]) -> str:
+        cluster_id = (
+            ClusterMember.objects.filter(account_id__in=[by_ext[e] for e in members[:1]])
+            .values_list("cluster_id", flat=True)
+            .first()
+        )
+        return f"cluster-{cluster_id}" if cluster_id else "unclustered"
 
     @transaction.atomic
     def _load_accounts(self, generated) -> dict[str, int]:
@@ -170,7 +183,7 @@ class Command(BaseCommand):
                 severity=severity,
                 suspected_actor=actor,
                 actor_confidence=confidence,
-                tags=["distillation", f"cluster-{index}"],
+                tags=["distillation", self._cluster_tag(clusters.get(index, []), by_ext)],
                 summary=(
                     "Accounts in this cluster share payment and device fingerprints and "
                     "exit through the same proxy ASN; traffic shows synchronised timing."
