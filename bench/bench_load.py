@@ -60,7 +60,7 @@ FILTERS = [
 SEARCHES = ["proxies", "hydra", "distillation", "payment", "keys", "northwind"]
 TABS = ["timeline", "accounts", "signals", "evidence", "notes", "exports"]
 TIMEOUT = 30.0  # seconds; a page slower than this counts as an error
-_CASE_LINK = re.compile(r'href="/cases/([^/"?]+)/"')
+_CASE_LINK = re.compile(r'href="/cases/(QRY-\d{4}-\d+)/"')
 _NEXT_LINK = re.compile(r'<a href="\?([^"]*)"[^>]*rel="next"')
 _ACCOUNT_LINK = re.compile(r'href="/accounts/(\d+)/"')
 
