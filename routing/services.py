@@ -477,6 +477,8 @@ def signals_route_pending(*, limit: int = 10_000) -> int:
     if not ids:
         return 0
     routed = signals_route_isolating(signal_ids=ids)
+    if routed == len(ids):
+        return routed
     # The drain loop stops at a run that routes nothing: signals set aside count as handled.
     return max(routed, _handled(ids))
 
