@@ -46,6 +46,8 @@ def _walk_swaps(page, world, found) -> None:
         _audit(page, found)
     page.click("a[data-tab=signals]")
     page.wait_for_url("**tab=signals")
+    expect(page.locator("#panel")).to_have_attribute("aria-label", "Signals")
+    settle(page)  # htmx has bound the filter form it swapped in before the select changes
     page.select_option("#id_signal_kind", "partner_indicator")
     page.wait_for_url("**kind=partner_indicator**")
     _audit(page, found)

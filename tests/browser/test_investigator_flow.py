@@ -54,6 +54,8 @@ def test_an_investigator_works_a_case_end_to_end(page, cases, alice, tmp_path, s
 
     # Filter the queue in place: the table changes and the URL follows.
     page.click("nav[aria-label=Main] >> text=Cases")
+    page.wait_for_url("**/cases/")
+    page.wait_for_load_state()  # htmx binds the filters on DOMContentLoaded
     page.select_option("#id_severity", "critical")
     page.wait_for_url("**severity=critical**")
     rows = page.locator("#results tbody tr")
