@@ -134,6 +134,11 @@ class Case(models.Model):
             models.Index(fields=["-created_at", "-id"], name="case_created_id"),
             models.Index(fields=["-updated_at", "-id"], name="case_updated_id"),
             models.Index(fields=["resolve_due_at", "id"], name="case_resolve_due_id"),
+            # The few restricted cases, for counts that add a member's restricted cases to
+            # the kept counts of the others (cases/counts.py).
+            models.Index(
+                fields=["id", "state"], condition=Q(restricted=True), name="case_restricted"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -300,3 +305,15 @@ class PendingSignal(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["case", "status"], name="pending_signal_case_status")]
+
+
+class CaseCount(models.Model):
+    """Case counts per state and restriction, for the dashboard: its cost must not grow with
+    the case table. Kept by statement triggers on cases_case (migration cases 0006), whatever
+    path a case came by (routing, the API, seeding, a restore): each statement adds rows of
+    count changes, never a read-modify-write of one counter row, so that no two transactions
+    wait for each other here; `case_counts_compact` (beat) folds them."""
+
+    state = models.CharField(max_length=20)
+    restricted = models.BooleanField()
+    n = models.BigIntegerField()

@@ -8,8 +8,13 @@ from core.roles import STAFF_ROLES, user_roles
 from .models import Case, CaseMember
 
 
+def user_sees_cases(user) -> bool:
+    """Whether this user may see any case at all (staff roles only)."""
+    return user.is_authenticated and bool(user_roles(user) & STAFF_ROLES)
+
+
 def cases_visible_to(user) -> QuerySet[Case]:
-    if not user.is_authenticated or not (user_roles(user) & STAFF_ROLES):
+    if not user_sees_cases(user):
         return Case.objects.none()
     membership = CaseMember.objects.filter(case_id=OuterRef("pk"), user_id=user.pk)
     # Need-to-know: a restricted case is visible to its members only, whatever their role.

@@ -379,6 +379,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "detection.tasks.feeds_poll_due",
         "schedule": float(env_int("QUARRY_FEED_BEAT_SECONDS", 1)),
     },
+    "cases-case-counts-compact": {
+        "task": "cases.tasks.case_counts_compact",
+        "schedule": 300.0,
+    },
     "detection-signal-counts-compact": {
         "task": "detection.tasks.signal_counts_compact",
         "schedule": 300.0,

@@ -13,6 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 from accounts import selectors as account_selectors
 from accounts.models import Account, Cluster
 from accounts.views import staff_only
+from cases.counts import case_counts_open_by_state
 from cases.forms import CommentForm
 from cases.selectors import case_get_for_user, case_reference_visible
 from cases.services import case_record_view
@@ -40,9 +41,10 @@ def _fragment(request) -> bool:
 @require_GET
 def home(request):
     user = request.user
+    open_counts = case_counts_open_by_state(user)
     context = {
-        "by_state": dashboard.open_by_state(user),
-        "breaches": dashboard.sla_breaches(user),
+        "by_state": dashboard.open_by_state(user, open_counts),
+        "breaches": dashboard.sla_breaches(user, open_counts=open_counts),
         "signal_chart": dashboard.signals_per_day(),
         "signal_days": dashboard.SIGNAL_DAYS,
         "detectors": dashboard.detector_health(),

@@ -69,6 +69,30 @@ def test_compacting_keeps_the_counts_and_folds_the_rows(prada):
     assert signal_counts_by_day(since=SINCE) == before == _truth()
 
 
+def test_compacting_folds_days_before_yesterday_and_keeps_recent_hours(prada):
+    """Older hours fold into one row per day (what the 30-day chart reads); hours from the
+    start of yesterday stay hours (what the last-24-hours figure per detector reads)."""
+    now = datetime.now(UTC)
+    recent = [now - timedelta(minutes=m) for m in (1, 61, 121)]  # three hours
+    old_day = (now - timedelta(days=5)).replace(hour=0, minute=30)
+    old = [old_day + timedelta(hours=h) for h in range(4)]  # four hours of one day
+    for n, at in enumerate(recent + old):
+        _ingest(prada, [n], observed_at=at.isoformat())
+    by_day, last_day = (
+        signal_counts_by_day(since=SINCE),
+        signal_counts_by_detector(since=now - timedelta(hours=24)),
+    )
+    signal_counts_compact()
+    hours = set(SignalCount.objects.values_list("hour", flat=True))
+    assert datetime.combine(old_day.date(), datetime.min.time(), tzinfo=UTC) in hours
+    assert not any(h.date() == old_day.date() and h.hour for h in hours)
+    assert len({h for h in hours if h.date() != old_day.date()}) == len(
+        {r.replace(minute=0, second=0, microsecond=0) for r in recent}
+    )
+    assert signal_counts_by_day(since=SINCE) == by_day == _truth()
+    assert signal_counts_by_detector(since=now - timedelta(hours=24)) == last_day == {prada.pk: 3}
+
+
 @pytest.mark.django_db(transaction=True)
 def test_truncating_the_signals_empties_the_counts(prada):
     _ingest(prada, range(3))
