@@ -16,9 +16,8 @@ import sys
 import time
 
 from django.conf import settings
-from django.db import connection
 
-from .common import ROOT
+from .common import ROOT, database_url, superuser_url
 
 TARGET_RATIO = 1.2
 
@@ -28,24 +27,22 @@ def _sizes(name: str, default: str) -> tuple[int, int, int]:
     return signals, cases, accounts
 
 
-def _url(database: str) -> str:
-    db = settings.DATABASES["default"]
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST']}:{db['PORT']}/{database}"
-
-
 def _cases_in(database: str) -> int | None:
     import psycopg
 
     try:
-        with psycopg.connect(_url(database)) as conn:
+        with psycopg.connect(database_url("default", database)) as conn:
             return conn.execute("SELECT count(*) FROM cases_case").fetchone()[0]
     except psycopg.Error:
         return None
 
 
 def _run(database: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": _url(database)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url("default", database),
+        "DATABASE_OWNER_URL": database_url("owner", database),
+    }
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )
@@ -55,9 +52,16 @@ def _prepare(database: str, signals: int, cases: int, accounts: int) -> None:
     if _cases_in(database) == cases:
         print(f"{database}: seeded already ({cases:,} cases)")
         return
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        cursor.execute(f'CREATE DATABASE "{database}"')
+    import psycopg
+    from psycopg import sql
+
+    # The app's login may not create databases: the server's superuser makes this one, owned
+    # by the owner login, which migrates it as `manage.py migrate` does any other.
+    with psycopg.connect(superuser_url(), autocommit=True) as conn:
+        name = sql.Identifier(database)
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        owner = sql.Identifier(settings.DATABASES["owner"]["USER"])
+        conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(name, owner))
     for args in (
         ["manage.py", "migrate", "--noinput", "-v", "0"],
         [

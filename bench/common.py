@@ -173,3 +173,24 @@ def tables_settle(cursor) -> float:
     started = time.perf_counter()
     cursor.execute(f"VACUUM (ANALYZE) {HOT_TABLES}")
     return time.perf_counter() - started
+
+
+def superuser_url(database: str = "postgres") -> str:
+    """A login that may create databases, for the benchmarks that seed their own:
+    BENCH_SUPERUSER_URL, else DATABASE_URL (CI's is the server's superuser), else the embedded
+    server's `postgres` superuser (local connections are trusted there)."""
+    from config import embedded_pg
+
+    url = os.environ.get("BENCH_SUPERUSER_URL") or os.environ.get("DATABASE_URL")
+    if not url:
+        return f"postgres://postgres@127.0.0.1:{embedded_pg.port()}/{database}"
+    return url.rsplit("/", 1)[0] + f"/{database}"
+
+
+def database_url(alias: str, database: str) -> str:
+    """The URL of settings.DATABASES[alias]'s login on another database of the same server."""
+    from django.conf import settings
+
+    db = settings.DATABASES[alias]
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST']}:{db['PORT']}/{database}"
