@@ -6,6 +6,7 @@ import os
 import signal
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -38,6 +39,17 @@ def _status(url: str) -> int:
         return error.code
 
 
+def _autogroups() -> bool:
+    try:
+        return Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() == "1"
+    except OSError:
+        return False
+
+
+def _autogroup_nice(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/autogroup").read_text().split()[-1])  # "/autogroup-7 nice 10"
+
+
 def test_detectors_push_to_a_niced_ingestion_server_of_their_own(tmp_path):
     detector, token = detector_create(name="devrun-ingest")
     with devrun(tmp_path) as run:
@@ -56,6 +68,9 @@ def test_detectors_push_to_a_niced_ingestion_server_of_their_own(tmp_path):
         web, ingest = run.service("web"), run.service("ingest")
         assert ingest.nice() - web.nice() == INGEST_NICE
         assert all(p.nice() == ingest.nice() for p in ingest.children())  # its workers too
+        if _autogroups():  # the kernel shares the CPU between sessions first
+            assert _autogroup_nice(ingest.pid) == INGEST_NICE
+            assert _autogroup_nice(web.pid) == 0
 
         os.kill(ingest.pid, signal.SIGKILL)
         assert wait_for(
