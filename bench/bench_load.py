@@ -2,7 +2,9 @@
 and next page, a filter, a search), a case page and its tabs, the case's accounts and one account
 page, and the dashboard, with a short think time between pages; meanwhile one detector pushes
 batches of 1,000 signals (2 accounts × 3 attributes each) paced to 5,000 signals/s for 60 s, and
-a Celery worker routes them. All of it over HTTP against gunicorn.
+a Celery worker routes them. All of it over HTTP against gunicorn: the pages from the web's,
+the batches (unless --no-ingest-server) from an ingestion gunicorn of their own
+(QUARRY_SERVICE=ingest) at a lower CPU priority, the deployment docs/capacity.md recommends.
 
 The baseline, side by side in the same run: the same browsing for a shorter time with no
 ingestion. Reported per page type: p50/p95 idle and under load and the ratio of the p95s; total
@@ -286,7 +288,8 @@ def _sessions(count: int) -> list[str]:
 
 
 def _phase(port, cookies, procs, seconds, think, detector=None) -> tuple[list, list | None]:
-    """Browse for `seconds` (and, with `detector`, ingest at the same time); the samples."""
+    """Browse for `seconds` (and, with `detector`, ingest at the same time); the samples.
+    `detector` starts with the port the batches go to."""
     from django.db import connections
 
     connections.close_all()  # the children are forked: they must not share our connection
@@ -301,7 +304,7 @@ def _phase(port, cookies, procs, seconds, think, detector=None) -> tuple[list, l
     ]
     if detector is not None:
         children.append(
-            multiprocessing.Process(target=_detect, args=(port, *detector, start_at, results))
+            multiprocessing.Process(target=_detect, args=(*detector, start_at, results))
         )
     for child in children:
         child.start()
@@ -372,6 +375,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--route-workers", type=int, default=1)
     parser.add_argument("--ingest-connections", type=int, default=6)
     parser.add_argument("--client-procs", type=int, default=2)
+    parser.add_argument(
+        "--ingest-server",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="batches to an ingestion gunicorn of their own (default) or to the web's",
+    )
+    parser.add_argument("--ingest-workers", type=int, default=2)
+    parser.add_argument("--ingest-threads", type=int, default=2)
+    parser.add_argument("--ingest-nice", type=int, default=10)
     args, _ = parser.parse_known_args(argv)
     _setup_django()
     from django.db import connection
@@ -389,9 +401,25 @@ def main(argv: list[str]) -> int:
     app.control.purge()  # nudges left by an earlier run
     port = free_port()
     web = start_gunicorn(port, args.workers, args.threads)
+    ingest_port, ingest_server = port, None
+    if args.ingest_server:
+        ingest_port = free_port()
+        ingest_server = start_gunicorn(
+            ingest_port,
+            args.ingest_workers,
+            args.ingest_threads,
+            env={"QUARRY_SERVICE": "ingest"},
+            nice=args.ingest_nice,
+        )
     worker = start_worker(concurrency=args.route_workers)
+    ingesting = (
+        f"ingestion gunicorn: {args.ingest_workers} workers × {args.ingest_threads} threads "
+        f"at nice {args.ingest_nice}"
+        if args.ingest_server
+        else "ingestion through the web's gunicorn"
+    )
     print(
-        f"gunicorn: {args.workers} workers × {args.threads} threads; routing worker: "
+        f"gunicorn: {args.workers} workers × {args.threads} threads; {ingesting}; routing worker: "
         f"{args.route_workers} process(es); {args.users} users, think time "
         f"{args.think:.1f}s ± 50%, client timeout {TIMEOUT:.0f}s"
     )
@@ -406,6 +434,7 @@ def main(argv: list[str]) -> int:
             args.seconds,
             args.think,
             detector=(
+                ingest_port,
                 token,
                 payloads,
                 args.batch,
@@ -440,6 +469,8 @@ def main(argv: list[str]) -> int:
             fed_cases = c.fetchone()[0]
     finally:
         stop(worker)
+        if ingest_server is not None:
+            stop(ingest_server)
         stop(web)
 
     print(

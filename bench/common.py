@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -22,11 +23,11 @@ def free_port() -> int:
 
 
 def start_gunicorn(
-    port: int, workers: int = 3, threads: int = 1, env: dict | None = None
+    port: int, workers: int = 3, threads: int = 1, env: dict | None = None, nice: int = 0
 ) -> subprocess.Popen:
     """Sync workers by default; with threads > 1 the gthread worker, which also keeps client
     connections alive between requests. `env` adds to (or overrides) this process's environment,
-    e.g. a DATABASE_URL of its own."""
+    e.g. a DATABASE_URL of its own, or QUARRY_SERVICE=ingest; `nice` lowers its CPU priority."""
     threaded = ["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []
     proc = subprocess.Popen(
         [
@@ -46,12 +47,15 @@ def start_gunicorn(
         ],
         cwd=ROOT,
         env={**os.environ, "SECURE_COOKIES": "0", **(env or {})},
+        preexec_fn=(lambda: os.nice(nice)) if nice else None,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             # The sign-in form needs no database (the API's throttle counters are in it).
             urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=5)
+            return proc
+        except urllib.error.HTTPError:  # an answer: the ingestion service has no pages
             return proc
         except Exception:
             time.sleep(0.3)

@@ -10,6 +10,18 @@ from detection import api as detection_api
 from exports import api as exports_api
 from web import signal_detail
 
+# What a detector's token may call: served by the web service and by the ingestion service
+# (config/urls_ingest.py) alike.
+detector_urlpatterns = [
+    path("signals", detection_api.SignalIngest.as_view(), name="api-signals"),
+    path(
+        "ocsf/detection-findings",
+        detection_api.OcsfDetectionFindingIngest.as_view(),
+        name="api-ocsf-detection-findings",
+    ),
+    path("detectors/me", detection_api.DetectorMe.as_view(), name="api-detector-me"),
+]
+
 urlpatterns = [
     path("cases", accounts_intake_api.CaseListCreate.as_view(), name="api-cases"),
     path("cases/<str:number>", lifecycle_api.case_detail, name="api-case-detail"),
@@ -60,11 +72,5 @@ urlpatterns = [
     ),
     path("cases/<str:number>/graph", accounts_api.case_graph, name="api-case-graph"),
     path("cases/<str:number>/similar", accounts_api.case_similar, name="api-case-similar"),
-    path("signals", detection_api.SignalIngest.as_view(), name="api-signals"),
-    path(
-        "ocsf/detection-findings",
-        detection_api.OcsfDetectionFindingIngest.as_view(),
-        name="api-ocsf-detection-findings",
-    ),
-    path("detectors/me", detection_api.DetectorMe.as_view(), name="api-detector-me"),
+    *detector_urlpatterns,
 ]

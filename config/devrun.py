@@ -1,7 +1,7 @@
 """`make run`: one command for a laptop. Starts the embedded PostgreSQL (unless DATABASE_URL is
-set), migrates, creates the demo users and data, then runs the web server, a Celery worker and
-Celery beat under a supervisor (config/supervisor.py) until Ctrl-C, and stops everything it
-started. A service that exits is restarted with backoff while the others go on; a worker or
+set), migrates, creates the demo users and data, then runs the web server, the ingestion server
+(detectors' API only, at a lower CPU priority: docs/capacity.md), a Celery worker and Celery
+beat under a supervisor (config/supervisor.py) until Ctrl-C, and stops everything it started. A service that exits is restarted with backoff while the others go on; a worker or
 beat whose heartbeat goes stale is killed and restarted.
 
 `python -m config.devrun --serve-only` skips the set-up (the database is ready) and only
@@ -45,19 +45,43 @@ def setup(reference_port: int) -> None:
         )
 
 
-def services(port: int, reference_port: int) -> list[Service]:
+# The ingestion server on a laptop: one process of two threads, at a lower CPU priority than
+# the web server, so that a burst of batches slows ingestion, not the pages.
+INGEST_NICE = 10
+
+
+def gunicorn(port: int, *options: str) -> list[str]:
+    return [
+        *[PYTHON, "-m", "gunicorn", "config.wsgi:application"],
+        *["-c", "python:config.gunicorn", "--bind", f"127.0.0.1:{port}"],
+        *["--access-logfile", "-", "--log-level", "warning", *options],
+    ]
+
+
+def ingest_port(port: int, reference_port: int) -> int:
+    """QUARRY_INGEST_PORT, else the port after the web server's (after the reference
+    detector's, when that one is next); 0: no ingestion server (detectors use the web's)."""
+    following = port + 1 if port + 1 != reference_port else port + 2
+    return env_int("QUARRY_INGEST_PORT", following)
+
+
+def services(port: int, reference_port: int, ingest: int = 0) -> list[Service]:
     celery = [PYTHON, "-m", "celery", "-A", "config"]
     heartbeat_max_age = env_int("QUARRY_HEARTBEAT_MAX_AGE_SECONDS", 60)
     run_dir = VAR_DIR / "run"
-    found = [
-        Service(
-            "web",
-            [
-                *[PYTHON, "-m", "gunicorn", "config.wsgi:application"],
-                *["-c", "python:config.gunicorn", "--bind", f"127.0.0.1:{port}"],
-                *["--access-logfile", "-", "--log-level", "warning"],
-            ],
-        ),
+    found = [Service("web", gunicorn(port))]
+    if ingest:
+        workers = env_int("QUARRY_INGEST_CONCURRENCY", 1)
+        threads = env_int("QUARRY_INGEST_THREADS", 2)
+        found.append(
+            Service(
+                "ingest",
+                gunicorn(ingest, "--workers", str(workers), "--threads", str(threads)),
+                env={"QUARRY_SERVICE": "ingest"},
+                nice=INGEST_NICE,
+            )
+        )
+    found += [
         Service(
             "worker",
             [*celery, "worker", "--loglevel", "WARNING", "--concurrency", "2"],
@@ -115,9 +139,17 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     port = env_int("PORT", 8000)
-    print(f"\nQuarry is running at http://127.0.0.1:{port}/  (Ctrl-C stops it)\n", flush=True)
+    ingest = ingest_port(port, reference_port)
+    print(f"\nQuarry is running at http://127.0.0.1:{port}/  (Ctrl-C stops it)", flush=True)
+    if ingest:
+        print(
+            f"Detectors push to http://127.0.0.1:{ingest}/api/v1/signals "
+            f"(the ingestion server, at a lower CPU priority)",
+            flush=True,
+        )
+    print(flush=True)
     try:
-        supervise(services(port, reference_port), lambda: stopping)
+        supervise(services(port, reference_port, ingest), lambda: stopping)
     finally:
         if own_database:
             embedded_pg.stop()

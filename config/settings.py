@@ -75,7 +75,16 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "config.urls"
+# One image, two services: `web` (pages and the whole API) and `ingest`, which answers only
+# what detectors call (config/urls_ingest.py), run by gunicorns of their own so that a burst of
+# batches takes the ingestion processes' CPU, not the investigators' (docs/capacity.md).
+SERVICES = {"web": "config.urls", "ingest": "config.urls_ingest"}
+QUARRY_SERVICE = env_str("QUARRY_SERVICE", "web")
+if QUARRY_SERVICE not in SERVICES:
+    raise ImproperlyConfigured(
+        f"QUARRY_SERVICE must be one of {', '.join(SERVICES)}, got {QUARRY_SERVICE!r}"
+    )
+ROOT_URLCONF = SERVICES[QUARRY_SERVICE]
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [

@@ -55,3 +55,18 @@ def server_error(request):
         return JsonResponse({"detail": "Server error."}, status=500)
     # No request context: no user, no database; whatever broke may be behind them.
     return HttpResponseServerError(loader.get_template("500.html").render())
+
+
+# The ingestion service (config/urls_ingest.py) answers machines only: JSON at every address.
+def api_not_found(request, exception=None):
+    return JsonResponse({"detail": "Not found."}, status=404)
+
+
+def api_permission_denied(request, exception=None):
+    return JsonResponse(
+        {"detail": "You do not have permission to perform this action."}, status=403
+    )
+
+
+def api_server_error(request):
+    return JsonResponse({"detail": "Server error."}, status=500)

@@ -5,7 +5,7 @@
 #   docker/podman-stack.sh build   # base images if missing, then every image (layer-cached)
 #   docker/podman-stack.sh up      # infrastructure healthy, bucket and migrations done, then app
 #   docker/podman-stack.sh down    # containers, volumes and network removed
-# Reads SECRET_KEY, QUARRY_HTTP_PORT, MINIO_CONSOLE_PORT… as compose.yml does; the project name
+# Reads SECRET_KEY, QUARRY_HTTP_PORT, QUARRY_INGEST_PORT, MINIO_CONSOLE_PORT… as compose.yml does; the project name
 # from QUARRY_PROJECT (default quarry); the CA bundle handed to pip in builds from
 # QUARRY_BUILD_CA (default: the system bundle, where one exists).
 set -eu
@@ -69,7 +69,7 @@ build)
     if [ -n "$ca" ] && [ -f "$ca" ]; then
         build_args="$build_args --volume $ca:/host-ca.crt:ro --build-arg PIP_CERT=/host-ca.crt"
     fi
-    # web stands for migrate, worker and beat: one image, built once.
+    # web stands for migrate, ingest, worker and beat: one image, built once.
     checked --podman-build-args="$build_args" build postgres redis minio web
     # Each source change leaves the previous app image untagged; without this, CI would keep
     # every one of them.
@@ -80,8 +80,8 @@ up)
     healthy postgres redis minio
     checked up -d createbucket migrate
     completed createbucket migrate
-    checked up -d web worker beat
-    healthy web
+    checked up -d web ingest worker beat
+    healthy web ingest
     ;;
 down)
     compose down -v -t 10 >/dev/null 2>&1 || true

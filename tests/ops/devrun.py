@@ -1,5 +1,5 @@
 """`make run`'s supervisor (`python -m config.devrun --serve-only`) as a test's subprocess: web,
-worker and beat against the test database and the test run's broker, with its output kept in a
+ingestion, worker and beat against the test database and the test run's broker, with its output kept in a
 file the test can read."""
 
 import os
@@ -28,6 +28,7 @@ def healthy(port: int) -> bool:
 class DevRun:
     def __init__(self, var_dir: Path, env: dict[str, str]) -> None:
         self.port = free_port()
+        self.ingest_port = free_port()
         self.var_dir = var_dir
         self.output = var_dir / "devrun.log"
         self.process = subprocess.Popen(
@@ -38,6 +39,7 @@ class DevRun:
                 **service_env(),
                 "PORT": str(self.port),
                 "QUARRY_REFERENCE_DETECTOR_PORT": "0",
+                "QUARRY_INGEST_PORT": str(self.ingest_port),
                 "QUARRY_VAR_DIR": str(var_dir),
                 "WEB_CONCURRENCY": "1",
                 **env,
@@ -52,7 +54,12 @@ class DevRun:
 
     def service(self, name: str) -> psutil.Process | None:
         """The leader of one supervised service, found by its command line."""
-        marker = {"web": "gunicorn", "worker": "worker", "beat": "beat"}[name]
+        marker = {
+            "web": f"127.0.0.1:{self.port}",
+            "ingest": f"127.0.0.1:{self.ingest_port}",
+            "worker": "worker",
+            "beat": "beat",
+        }[name]
         for child in psutil.Process(self.process.pid).children():
             try:
                 if marker in child.cmdline():

@@ -1,7 +1,8 @@
 """docker/compose.yml built and run with podman (docker/podman-stack.sh, with the stand-ins of
 docker/compose.offline.yml where Docker Hub is out of reach): the web container answers, the
-migrate container applied every migration, a detector's signal goes in through the web
-container and a worker container routes it into a case through the Redis container."""
+migrate container applied every migration, a detector's signal goes in through the ingestion
+container (which refuses pages) and a worker container routes it into a case through the Redis
+container."""
 
 import json
 import os
@@ -56,25 +57,27 @@ def _project_containers() -> list[str]:
 
 @pytest.fixture
 def stack():
-    port = free_port()
+    port, ingest_port = free_port(), free_port()
     env = {
         **os.environ,
         "QUARRY_PROJECT": PROJECT,
         "SECRET_KEY": secrets.token_urlsafe(50),
         "QUARRY_HTTP_PORT": str(port),
+        "QUARRY_INGEST_PORT": str(ingest_port),
         "MINIO_CONSOLE_PORT": str(free_port()),
     }
     _stack(env, "down", 120)  # what an interrupted earlier run left
     _stack(env, "build", 1800)
     try:
         _stack(env, "up", 600)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", f"http://127.0.0.1:{ingest_port}"
     finally:
         _stack(env, "down", 120)
     assert _project_containers() == []
 
 
 def test_the_compose_stack_serves_migrates_and_routes_a_signal(stack):
+    stack, ingest = stack
     assert requests.get(f"{stack}/api/schema/", timeout=30).status_code == 200
     sign_in = requests.get(f"{stack}/login/", timeout=30)
     assert sign_in.status_code == 200 and "<form" in sign_in.text
@@ -85,8 +88,9 @@ def test_the_compose_stack_serves_migrates_and_routes_a_signal(stack):
 
     token = _exec("python", "manage.py", "detector_create", "container-detector").split()[-1]
     signal = strong_signal("container-1", "container-acct", "pf-container")
+    assert requests.get(f"{ingest}/login/", timeout=30).status_code == 404
     response = requests.post(
-        f"{stack}/api/v1/signals",
+        f"{ingest}/api/v1/signals",
         data=json.dumps({"signals": [signal]}),
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
         timeout=30,

@@ -1,7 +1,9 @@
-"""The production topology as processes (issue 17, point 7): two gunicorn web servers and two
-Celery workers on Redis, one beat, the machine's PostgreSQL and an S3-compatible store (moto's
-server), each started only with the environment variables docker/compose.yml documents, not
-this process's environment. Detectors push signals through both web servers; an investigator
+"""The production topology as processes (issue 17, points 6 and 7): two gunicorn web servers,
+a gunicorn ingestion server (QUARRY_SERVICE=ingest) and two Celery workers on Redis, one beat,
+the machine's PostgreSQL and an S3-compatible store (moto's server), each started only with the
+environment variables docker/compose.yml documents, not this process's environment. Detectors
+push signals through the ingestion server and both web servers; the ingestion server refuses
+pages; an investigator
 uploads evidence, which must land in the bucket; a lead requests an export, which a worker makes
 from the bucket and a web server hands out, and which verify.py accepts."""
 
@@ -34,7 +36,7 @@ PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 DATABASE = "quarry_topology"
 BROKER = "redis://127.0.0.1:6379/12"  # db 15 is CI's; this test owns 12
 BUCKET = "quarry-evidence"
-BATCHES, BATCH, ACCOUNTS = 4, 25, 10
+BATCHES, BATCH, ACCOUNTS = 6, 25, 10
 
 pytestmark = pytest.mark.worker
 
@@ -124,11 +126,13 @@ class Topology:
         except requests.ConnectionError:
             return False
 
-    def start(self, name: str, argv: list[str]) -> subprocess.Popen:
+    def start(
+        self, name: str, argv: list[str], env: dict[str, str] | None = None
+    ) -> subprocess.Popen:
         log = open(self.base / f"{name}.log", "wb")  # noqa: SIM115 (the process holds it)
         process = subprocess.Popen(
-            argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
+            argv, cwd=ROOT, env={**self.env, **(env or {})}, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         self.processes.append((name, process))
         return process
@@ -145,17 +149,19 @@ class Topology:
         assert result.returncode == 0, result.stdout + result.stderr
         return result.stdout
 
-    def web(self, name: str) -> str:
+    def web(self, name: str, service: str = "web") -> str:
         port = free_port()
-        # The image's command: gthread workers, as docker/Dockerfile runs them.
+        # The image's command: gthread workers, as docker/Dockerfile runs them; the ingestion
+        # service is the same command with QUARRY_SERVICE=ingest (docker/compose.yml's `ingest`).
         self.start(
             name,
             [sys.executable, "-m", "gunicorn", "config.wsgi:application",
              "--bind", f"127.0.0.1:{port}", "--workers", "1", "--worker-class", "gthread",
              "--threads", "4", "--timeout", "120"],
+            env={"QUARRY_SERVICE": service},
         )  # fmt: skip
         url = f"http://127.0.0.1:{port}"
-        _wait_for(lambda: self._answers(f"{url}/api/schema/"), f"{name} to answer", 90)
+        _wait_for(lambda: self._answers(f"{url}/healthz"), f"{name} to answer", 90)
         return url
 
     @staticmethod
@@ -230,6 +236,7 @@ def test_two_webs_two_workers_beat_postgres_redis_and_s3(topology):
     topology.manage("migrate", "--noinput")
     token, session_id = topology.manage("shell", "-c", SETUP).split()[-2:]
     webs = [topology.web("web1"), topology.web("web2")]
+    ingest = topology.web("ingest", service="ingest")
     for n in (1, 2):
         topology.celery(
             f"worker{n}", "worker", "--hostname", f"topology{n}@%h", "--concurrency", "1",
@@ -240,10 +247,12 @@ def test_two_webs_two_workers_beat_postgres_redis_and_s3(topology):
         "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler",
     )  # fmt: skip
 
-    # Detectors push through both web servers; the two workers route concurrently.
+    # Detectors push through the ingestion server and, as before it existed, through both web
+    # servers; the two workers route concurrently.
+    senders = [ingest, *webs]
     for batch in range(BATCHES):
         response = requests.post(
-            f"{webs[batch % 2]}/api/v1/signals",
+            f"{senders[batch % len(senders)]}/api/v1/signals",
             data=json.dumps({"signals": _signals(batch)}),
             headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
             timeout=60,
@@ -251,6 +260,10 @@ def test_two_webs_two_workers_beat_postgres_redis_and_s3(topology):
         assert response.status_code == 201, response.text
         assert response.json()["created"] == BATCH
     total = BATCHES * BATCH
+    # The ingestion server answers detectors only: no pages, no other API.
+    assert requests.get(f"{ingest}/login/", timeout=30).status_code == 404
+    assert requests.get(f"{ingest}/api/v1/cases", timeout=30).status_code == 404
+    assert requests.get(f"{webs[0]}/login/", timeout=30).status_code == 200
     _wait_for(
         lambda: (
             _scalar(db, "SELECT count(*) FROM detection_signal WHERE routed_at IS NOT NULL")
