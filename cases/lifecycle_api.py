@@ -235,7 +235,7 @@ def _case_named(user, number: str, field: str) -> Case:
 @extend_schema(
     request=MergeInput,
     responses={200: LifecycleCaseSerializer},
-    description="Lead only. Moves accounts, signals, evidence and notes of this case to "
+    description="Lead only. Moves accounts, signals, evidence, notes and open tasks of this case to "
     "`into`, closes this case as its duplicate; both audit chains record what moved. Answers "
     "with the surviving case.",
 )
