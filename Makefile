@@ -32,7 +32,9 @@ test: $(STAMP)
 SCREENSHOT_TESTS := tests/accounts/test_graph_browser.py \
 	tests/browser/test_investigator_flow.py::test_an_investigator_works_a_case_end_to_end \
 	tests/browser/test_graph_readability.py::test_hubs_stand_aside_with_a_legend \
-	"tests/browser/test_accessibility.py::test_every_page_passes_axe_and_logs_nothing_to_the_console[alice]"
+	"tests/browser/test_accessibility.py::test_every_page_passes_axe_and_logs_nothing_to_the_console[alice]" \
+	tests/browser/test_case_lifecycle.py::test_the_whole_case_lifecycle \
+	tests/exports/test_report.py::test_the_sample_report_renders_to_the_readmes_pictures
 screenshots: $(STAMP)
 	$(with_db)
 	QUARRY_DEVDATA=1 QUARRY_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(PY) -m pytest -q $(SCREENSHOT_TESTS)

@@ -58,6 +58,8 @@ class CaseAccountSerializer(serializers.Serializer):
 
 
 class AddAccountsInput(StrictInput):
+    body_required = True
+
     account_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
     external_ids = serializers.ListField(
         child=serializers.CharField(max_length=200), required=False, max_length=100_000

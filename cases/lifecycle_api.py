@@ -51,6 +51,8 @@ class CaseCreateInput(StrictInput):
 
 
 class CaseEditInput(StrictInput):
+    body_required = True
+
     title = serializers.CharField(max_length=300, required=False)
     summary = serializers.CharField(required=False, allow_blank=True, max_length=50_000)
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
@@ -136,6 +138,8 @@ class TaskSerializer(serializers.Serializer):
 
 
 class TaskCreateInput(StrictInput):
+    body_required = True
+
     title = serializers.CharField(max_length=300, required=False)
     assignee = serializers.CharField(max_length=150, required=False, allow_null=True)
     due_date = serializers.DateField(required=False, allow_null=True)
@@ -153,6 +157,8 @@ class TaskCreateInput(StrictInput):
 
 
 class TaskEditInput(StrictInput):
+    body_required = True
+
     title = serializers.CharField(max_length=300, required=False)
     assignee = serializers.CharField(max_length=150, required=False, allow_null=True)
     due_date = serializers.DateField(required=False, allow_null=True)
@@ -235,7 +241,7 @@ def _case_named(user, number: str, field: str) -> Case:
 @extend_schema(
     request=MergeInput,
     responses={200: LifecycleCaseSerializer},
-    description="Lead only. Moves accounts, signals, evidence and notes of this case to "
+    description="Lead only. Moves accounts, signals, evidence, notes and open tasks of this case to "
     "`into`, closes this case as its duplicate; both audit chains record what moved. Answers "
     "with the surviving case.",
 )
@@ -313,6 +319,8 @@ class NoteSerializer(serializers.Serializer):
 
 
 class NoteInput(StrictInput):
+    patch_partial = False  # editing a note replaces its body: the edit names it
+
     body = serializers.CharField(max_length=50_000)
 
 

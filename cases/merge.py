@@ -2,18 +2,29 @@
 survivor; nothing is deleted, no audit event is rewritten, and both chains record the merge with
 what moved. The duplicate then closes as `duplicate` of the survivor.
 
-The case aggregate moves its own rows (notes, pending signals). Account links, signals and
+The case aggregate moves its own rows (notes, pending signals, open tasks). Account links, signals and
 evidence belong to higher apps: the merge announces itself (`case_merging`) inside its
 transaction, with both rows locked, and each app's receiver moves its rows and says what moved."""
 
 import django.dispatch
 from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
 
 from core.errors import DomainError
 from core.roles import LEAD_ONLY
 
 from .audit import event_append
-from .models import Case, Comment, PendingSignal, PendingStatus, Resolution, State
+from .models import (
+    Case,
+    CaseTask,
+    Comment,
+    PendingSignal,
+    PendingStatus,
+    Resolution,
+    State,
+    TaskStatus,
+)
 from .selectors import cases_visible_to
 from .services import case_lock_for_change, case_transition
 
@@ -38,6 +49,20 @@ def _checks(user, merged: Case, survivor: Case) -> None:
                 f"{case.number} is under legal hold; what it holds cannot move.",
                 field="into" if case is survivor else "case",
             )
+
+
+def _open_tasks_move(merged: Case, survivor: Case) -> list[dict]:
+    """The duplicate's open tasks join the end of the survivor's list, in their order. Done and
+    skipped tasks stay: they record work done on the duplicate, not work left to do."""
+    tasks = list(
+        CaseTask.objects.filter(case=merged, status=TaskStatus.OPEN).order_by("position", "pk")
+    )
+    start = (survivor.tasks.aggregate(m=Max("position"))["m"] or 0) + 1
+    now = timezone.now()
+    for i, task in enumerate(tasks):
+        task.case, task.position, task.updated_at = survivor, start + i, now
+    CaseTask.objects.bulk_update(tasks, ["case", "position", "updated_at"])
+    return [{"task_id": t.pk, "title": t.title} for t in tasks]
 
 
 @transaction.atomic
@@ -66,6 +91,7 @@ def case_merge(*, case: Case, user, into: Case) -> Case:
     moved["note_ids"] = notes
     pending = PendingSignal.objects.filter(case=merged, status=PendingStatus.PENDING)
     moved["pending_signals"] = pending.update(case=survivor)
+    moved["tasks"] = _open_tasks_move(merged, survivor)
 
     event_append(
         case=merged,

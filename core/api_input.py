@@ -2,6 +2,8 @@
 they are given (0 becomes "0", "5" becomes 5, 1 becomes True): a client sending the wrong type
 is then guessed for instead of told. These refuse it with 400 naming the field."""
 
+from typing import ClassVar
+
 from rest_framework import serializers
 
 _EXPECTED = (
@@ -34,6 +36,13 @@ def _type_error(field, value) -> str | None:
 
 class StrictInput(serializers.Serializer):
     """An input that names the field a client got wrong: of the wrong JSON type, or made up."""
+
+    # How the OpenAPI schema describes the body (core/schema.py). `body_required`: the view
+    # refuses an empty body although no single field is required (one of several fields, or a
+    # PATCH that must change something). `patch_partial = False`: a PATCH that validates the
+    # whole input, so its required fields stay required.
+    body_required: ClassVar[bool] = False
+    patch_partial: ClassVar[bool] = True
 
     def validate(self, attrs):
         unknown = sorted(set(self.initial_data) - set(self.fields))

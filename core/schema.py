@@ -2,7 +2,10 @@
 body for all refusals (core/api.py writes it), and the statuses each kind of operation can
 meet, added to every operation that does not describe its own."""
 
+import copy
+
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import force_instance, is_serializer
 from rest_framework import serializers
 
 DETECTOR_AUTH = "detectorToken"
@@ -21,6 +24,31 @@ def _retry_after(description: str) -> dict:
 
 
 class QuarryAutoSchema(AutoSchema):
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        """drf-spectacular makes a PATCH body optional with every field optional, and any body
+        without a required field optional: the input says where its view is stricter
+        (core/api_input.py, StrictInput)."""
+        serializer = force_instance(serializer)
+        if not is_serializer(serializer):
+            return super()._get_request_for_media_type(serializer, direction)
+        if self.method == "PATCH" and not getattr(serializer, "patch_partial", True):
+            component = self.resolve_serializer(serializer, direction)
+            return component.ref, bool(component.schema.get("required"))
+        schema, required = super()._get_request_for_media_type(serializer, direction)
+        if schema is not None and getattr(serializer, "body_required", False):
+            # An empty object is refused as well as a missing body.
+            self.resolve_serializer(self._partial_if_patch(serializer), direction).schema[
+                "minProperties"
+            ] = 1
+            required = True
+        return schema, required
+
+    def _partial_if_patch(self, serializer):
+        if self.method == "PATCH":
+            serializer = copy.copy(serializer)
+            serializer.partial = True
+        return serializer
+
     def _error_statuses(self) -> dict[str, str]:
         detector = any(DETECTOR_AUTH in item for item in self.get_auth() or [])
         has_input = self.method in ("POST", "PUT", "PATCH") or bool(self._get_parameters())

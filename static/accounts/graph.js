@@ -1,7 +1,10 @@
 // Draws the graph endpoint's JSON with the vendored cytoscape. Aggregated graphs (clusters and
-// hubs as nodes) use a concentric layout, which places hundreds of nodes at once; detailed
-// ones a force layout with a bounded number of iterations. Hubs stand aside in a column, named
-// H1, H2… with a legend; labels show once zoomed in enough to read them, or on hover.
+// hubs as nodes) lay the clusters out in a grid, biggest first, which places hundreds of nodes
+// at once and reads like a table; their links to the hubs are faint until a hub or cluster is
+// hovered (every cluster of a campaign uses its proxy hubs: drawn in full, those lines would
+// cover the grid). Detailed graphs use a force layout with a bounded number of iterations.
+// Hubs stand aside in a column, named H1, H2… with a legend; labels show once zoomed in enough
+// to read them, or on hover.
 (function () {
   "use strict";
   const STATUS = { active: "#2f6fd6", suspended: "#e8890c", banned: "#c0262d" };
@@ -30,6 +33,8 @@
       { selector: "edge[strength='weak']", style: { "line-style": "dotted" } },
       { selector: "edge[weight]", style: { width: (e) => Math.min(8, 1 + Math.log2(e.data("weight"))) } },
       { selector: "edge[target ^= 'hub:']", style: { opacity: 0.25 } },
+      { selector: "edge[weight][target ^= 'hub:']", style: { opacity: 0.06 } },
+      { selector: "edge.lit", style: { opacity: 0.7, "line-color": "#2f6fd6", "z-index": 5 } },
       { selector: "node.hover", style: { "min-zoomed-font-size": 0, "z-index": 10,
         "text-background-color": "#fff", "text-background-opacity": 0.9,
         "text-background-padding": 2 } },
@@ -76,8 +81,8 @@
     hubs.forEach((hub, i) => hub.data("short", `H${i + 1}`));
     const rest = cy.elements().not(hubs).not(hubs.connectedEdges());
     rest.layout(aggregated
-      ? { name: "concentric", concentric: (n) => n.data("here") || 1,
-          levelWidth: () => 1, minNodeSpacing: 10, animate: false }
+      ? { name: "grid", animate: false, avoidOverlap: true, avoidOverlapPadding: 14,
+          sort: (a, b) => (b.data("here") || 0) - (a.data("here") || 0) }
       : { name: "cose", animate: false, numIter: 600, randomize: true, nodeRepulsion: () => 9000,
           idealEdgeLength: () => 36, nodeOverlap: 12, componentSpacing: 80, gravity: 0.6 }).run();
     placeHubsAside(cy, hubs);
@@ -91,8 +96,14 @@
       const href = event.target.data("href");
       if (href) window.location.href = href;
     });
-    cy.on("mouseover", "node", (event) => event.target.addClass("hover"));
-    cy.on("mouseout", "node", (event) => event.target.removeClass("hover"));
+    cy.on("mouseover", "node", (event) => {
+      event.target.addClass("hover");
+      event.target.connectedEdges().addClass("lit");
+    });
+    cy.on("mouseout", "node", (event) => {
+      event.target.removeClass("hover");
+      event.target.connectedEdges().removeClass("lit");
+    });
     container.quarryGraph = cy;
     container.dataset.ready = "1";
     container.dataset.nodes = String(graph.nodes.length);

@@ -1,6 +1,7 @@
 """Issue 15 in Chromium: a case opened by hand, taken, worked through its tasks, given
 evidence, merged with a duplicate, reviewed by legal, referred, and then frozen: a late signal
-about its accounts waits as pending instead of changing what was referred."""
+about its accounts waits as pending instead of changing what was referred. Under
+`make screenshots` it takes the README's pictures of the lifecycle's pages."""
 
 import pytest
 from playwright.sync_api import expect
@@ -52,13 +53,14 @@ def _late_signal(case: Case) -> None:
         "observed_at": "2026-11-28T10:00:00Z",
         "summary": "Same card on a new account",
         "accounts": [{"external_id": "acct-01"}, {"external_id": "acct-new"}],
+        "observables": [{"type": "payment_fingerprint", "value": "pf-77"}],
         "payload": {"card": "pf-77"},
     }
     result = signal_ingest_batch(detector=detector, signals=[signal_validate(item)])
     signals_route(signal_ids=result.created_ids)
 
 
-def test_the_whole_case_lifecycle(page, world, alice, lena, larry, tmp_path):
+def test_the_whole_case_lifecycle(page, world, alice, lena, larry, tmp_path, screenshots):
     duplicate = world["duplicate"]
 
     # Create: alice opens a case by hand from a partner's tip, with a task template.
@@ -69,10 +71,17 @@ def test_the_whole_case_lifecycle(page, world, alice, lena, larry, tmp_path):
     page.select_option("#id_severity", "high")
     page.fill("#id_accounts", "acct-01\nacct-02, acct-03")
     page.select_option("#id_task_template", "distillation")
+    page.screenshot(path=str(screenshots / "case-new.png"), full_page=True)
     page.click("text=Open case")
     page.wait_for_selector("#case-title >> text=Tip from a partner lab")
     case = Case.objects.get(title="Tip from a partner lab: card reuse")
     assert case.state == "new" and case.case_accounts.count() == 3
+
+    # Its task list from the template, and nobody on it yet: a Take button.
+    page.click("a[data-tab=tasks]")
+    page.wait_for_url("**tab=tasks")
+    expect(page.locator("#task-rows tr")).to_have_count(4)
+    page.screenshot(path=str(screenshots / "case-tasks.png"))
 
     # Take it, and correct the suspected actor.
     page.click("text=Take this case")
@@ -99,7 +108,21 @@ def test_the_whole_case_lifecycle(page, world, alice, lena, larry, tmp_path):
         "data-status", "skipped"
     )
 
+    # A note, corrected by its author: the first text stays in its history.
+    page.goto(f"/cases/{case.number}/?tab=notes")
+    page.fill("#id_body", "Card pf-77 pays for all three accounts.")
+    page.click("text=Add note")
+    page.goto(f"/cases/{case.number}/?tab=notes")
+    page.click("a[aria-label^='Edit note']")
+    page.fill("#id_note_body", "Card pf-77 pays for all three accounts (confirmed by payments).")
+    page.click("text=Save correction")
+    page.goto(f"/cases/{case.number}/?tab=notes")
+    page.click("details.history summary")
+    expect(page.locator("details.history")).to_contain_text("Card pf-77 pays for all three")
+    page.locator("article.note").screenshot(path=str(screenshots / "note-history.png"))
+
     # Evidence, collected last week by another team, with its custody log.
+    page.goto(f"/cases/{case.number}/")
     page.click("a[data-tab=evidence]")
     page.wait_for_url("**tab=evidence")
     log = tmp_path / "gateway.log"
@@ -115,6 +138,7 @@ def test_the_whole_case_lifecycle(page, world, alice, lena, larry, tmp_path):
     expect(row).to_contain_text("by Platform security team")
     row.locator("summary", has_text="Custody log").click()
     expect(row.locator("details.custody")).to_contain_text("Uploaded")
+    page.locator("#evidence-rows").screenshot(path=str(screenshots / "evidence-custody.png"))
 
     # Merge: the lead folds the duplicate into alice's case, and restricts it.
     page.click("text=Sign out")
@@ -149,6 +173,7 @@ def test_the_whole_case_lifecycle(page, world, alice, lena, larry, tmp_path):
     page.goto("/cases/")
     page.click("nav[aria-label=Queues] >> text=Legal review")
     page.wait_for_url("**queue=legal**")
+    page.screenshot(path=str(screenshots / "legal-queue.png"))
     page.click(f"text={case.number}")
     page.wait_for_selector("#frozen")
 
@@ -172,6 +197,12 @@ def test_the_whole_case_lifecycle(page, world, alice, lena, larry, tmp_path):
     sign_in(page, "alice")
     page.goto(f"/cases/{case.number}/?tab=signals")
     expect(page.locator("#pending")).to_contain_text("Pending signals")
+
+    # The held signal, opened: what it says, the accounts it names, its raw payload.
+    page.click("#pending a[href*='/signals/']")
+    expect(page.locator("#signal-payload")).to_contain_text("pf-77")
+    page.screenshot(path=str(screenshots / "signal.png"), full_page=True)
+    page.go_back()
     page.fill("#id_pending_reason", "Same card, same actor")
     page.click("#pending >> text=Accept all")
     expect(page.locator("#pending-count")).to_have_count(0)

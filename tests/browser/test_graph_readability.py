@@ -1,6 +1,6 @@
-"""The account graph reads at 40 and 400 accounts: hubs stand aside in a column with a legend,
-account nodes do not overlap, labels appear on hover (and once zoomed in). Screenshots for the
-README with `make screenshots`."""
+"""The account graph reads at 40, 400 and 4,000 accounts: hubs stand aside in a column with a
+legend, nodes do not overlap (accounts at 40, clusters once aggregated at 4,000), labels appear
+on hover (and once zoomed in). Screenshots for the README with `make screenshots`."""
 
 import pytest
 from django.db import connection
@@ -56,7 +56,7 @@ def _draw(page, case):
     return page.evaluate(GEOMETRY, page.locator("#graph").element_handle())
 
 
-@pytest.mark.parametrize("accounts", [40, 400])
+@pytest.mark.parametrize("accounts", [40, 400, 4000])
 def test_hubs_stand_aside_with_a_legend(page, transactional_db, lena, accounts, screenshots):
     case = _case(lena, accounts)
     sign_in(page, "lena")
@@ -72,14 +72,17 @@ def test_hubs_stand_aside_with_a_legend(page, transactional_db, lena, accounts, 
     )
 
 
-def test_forty_accounts_do_not_overlap(page, transactional_db, lena):
-    case = _case(lena, 40)
+@pytest.mark.parametrize("accounts, kind", [(40, "account"), (4000, "cluster")])
+def test_nodes_do_not_overlap(page, transactional_db, lena, accounts, kind):
+    """40 accounts are drawn one by one; 4,000 as clusters (aggregated), in a grid."""
+    case = _case(lena, accounts)
     sign_in(page, "lena")
-    accounts = [n for n in _draw(page, case)["nodes"] if n["kind"] == "account"]
+    nodes = [n for n in _draw(page, case)["nodes"] if n["kind"] == kind]
+    assert len(nodes) >= {"account": 40, "cluster": 200}[kind]
     crowded = [
         (a["id"], b["id"])
-        for i, a in enumerate(accounts)
-        for b in accounts[i + 1 :]
+        for i, a in enumerate(nodes)
+        for b in nodes[i + 1 :]
         if ((a["x"] - b["x"]) ** 2 + (a["y"] - b["y"]) ** 2) ** 0.5 < a["w"]
     ]
     assert crowded == []

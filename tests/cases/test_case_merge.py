@@ -4,6 +4,7 @@ import pytest
 
 from accounts.models import CaseAccount
 from cases.audit import chain_verify
+from cases.case_tasks import task_add, task_update
 from cases.merge import case_merge
 from cases.services import case_comment_add
 from core.errors import DomainError, PermissionDenied
@@ -58,6 +59,28 @@ def test_what_the_duplicate_held_moves_to_the_survivor(lena, case, duplicate, he
     # Evidence is immutable: it stays where it was collected and is linked to the survivor.
     assert evidence_of_case(case).filter(pk=held["evidence"].pk).exists()
     assert case.comments.filter(pk=held["note"].pk).exists()
+
+
+def test_open_tasks_join_the_end_of_the_survivors_list(alice, lena, case, duplicate):
+    kept = task_add(case=case, user=alice, title="Pull payment records")
+    first = task_add(case=duplicate, user=alice, title="Notify partner labs", assignee=alice)
+    done = task_add(case=duplicate, user=alice, title="Collect prompt samples")
+    second = task_add(case=duplicate, user=alice, title="Request enforcement")
+    task_update(case=duplicate, user=alice, task_id=done.pk, status="done")
+
+    case_merge(case=duplicate, user=lena, into=case)
+
+    assert list(case.tasks.values_list("pk", flat=True)) == [kept.pk, first.pk, second.pk]
+    assert case.tasks.get(pk=first.pk).assignee_id == alice.pk
+    # Done work is the duplicate's record and stays with it; nothing is deleted.
+    assert list(duplicate.tasks.values_list("pk", flat=True)) == [done.pk]
+    moved = [
+        {"task_id": first.pk, "title": "Notify partner labs"},
+        {"task_id": second.pk, "title": "Request enforcement"},
+    ]
+    assert duplicate.events.get(kind="case.merged_into").data["tasks"] == moved
+    assert case.events.get(kind="case.merged_from").data["tasks"] == moved
+    assert chain_verify(case) is None and chain_verify(duplicate) is None
 
 
 def test_the_duplicate_closes_naming_the_survivor(lena, case, duplicate, held):

@@ -132,3 +132,17 @@ def test_each_evidence_item_has_its_custody_table():
 def test_an_item_without_custody_events_says_so():
     text = _text(report_render(_input(evidence=3)))
     assert text.count("No custody events recorded.") == 2
+
+
+def test_the_sample_report_renders_to_the_readmes_pictures(screenshots):
+    """`make screenshots` writes the README's report pages from here: the title page with its
+    contents, and the hash certification, which the README names as page 4."""
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(report_render(_input(accounts=60, evidence=3)))
+    pages = {1: "Contents", 4: "Hash certification"}
+    for number, heading in pages.items():
+        page = pdf[number - 1]
+        assert heading in page.get_textpage().get_text_range()
+        image = page.render(scale=1.25).to_pil()
+        image.save(screenshots / f"report-page-{number}.png", optimize=True)
