@@ -81,6 +81,7 @@ def test_the_main_flow_by_keyboard_alone(keyboard_page, world, lena, tmp_path):
     # is replaced and focus moves to the results, which are announced.
     sample = tmp_path / "prompts.txt"
     sample.write_text("prompt: explain step by step\n")
+    settle(page)  # the swapped-in panel is bound and done loading before the keys go to it
     tab_to(page, "#id_file")
     with page.expect_file_chooser() as chooser:
         page.keyboard.press("Space")
