@@ -97,8 +97,15 @@ def _request(
 # ---------------------------------------------------------------- the browsing users
 
 
+# Users arrive spread over their first think time, as people do, rather than all asking for
+# the dashboard in the same instant at the start of each phase (--no-stagger: that burst).
+_STAGGER = True
+
+
 def _user(port: int, cookie: str, seed: int, until: float, think: float, out: list) -> None:
     rng = random.Random(seed)
+    if _STAGGER:
+        time.sleep(rng.uniform(0, think))
 
     def get(kind: str, path: str) -> str:
         if time.time() >= until:
@@ -359,6 +366,11 @@ def _report_pages(idle: list, load: list) -> int:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bench_load")
     parser.add_argument("--users", type=int, default=50)
+    parser.add_argument(
+        "--no-stagger",
+        action="store_true",
+        help="start every user at the same instant (the harness before 2026-11-30)",
+    )
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds between pages")
     parser.add_argument("--rate", type=int, default=5000, help="signals/s offered")
     parser.add_argument("--batch", type=int, default=1000)
@@ -385,6 +397,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--ingest-threads", type=int, default=2)
     parser.add_argument("--ingest-nice", type=int, default=10)
     args, _ = parser.parse_known_args(argv)
+    global _STAGGER
+    _STAGGER = not args.no_stagger
     _setup_django()
     from django.db import connection
 
@@ -421,7 +435,9 @@ def main(argv: list[str]) -> int:
     print(
         f"gunicorn: {args.workers} workers × {args.threads} threads; {ingesting}; routing worker: "
         f"{args.route_workers} process(es); {args.users} users, think time "
-        f"{args.think:.1f}s ± 50%, client timeout {TIMEOUT:.0f}s"
+        f"{args.think:.1f}s ± 50%, "
+        f"{'arriving together' if args.no_stagger else 'arriving over their first think time'}, "
+        f"client timeout {TIMEOUT:.0f}s"
     )
     try:
         time.sleep(2)  # let the worker connect

@@ -25,23 +25,38 @@ def open_by_state(user, counts: dict[str, int] | None = None) -> list[dict]:
     return [{"state": s, "label": State(s).label, "n": counts.get(s, 0)} for s in OPEN_STATES]
 
 
+# Past this many breaches the dashboard says "1,000+" rather than count them all.
+BREACH_COUNT_CAP = 1000
+
+
 def sla_breaches(user, limit: int = 20, open_counts: dict[str, int] | None = None) -> dict:
-    """Open cases past their SLA (triage for new cases, resolution for every open one). Most
-    open cases are past it in a busy queue, and fewer are not, so the total is the open cases
-    (kept counts) less those not yet due: a range of the due-date index, not a scan."""
+    """Open cases past their SLA (triage for new cases, resolution for every open one).
+
+    Counting them costs what is counted, so the cheaper side is counted, with a cap: the
+    cases not yet due (few in a queue that has fallen behind; the total is then the open
+    cases, from the kept counts, less those), else the breached ones themselves (few in a
+    queue that keeps up). Only when both sides pass the cap is the total a floor ("1,000+")."""
     now = timezone.now()
     visible = cases_visible_to(user)
+    breached = visible.filter(
+        Q(state=State.NEW, triage_due_at__lt=now) | Q(state__in=OPEN_STATES, resolve_due_at__lt=now)
+    )
     open_counts = case_counts_open_by_state(user) if open_counts is None else open_counts
     not_yet_due = (
         visible.filter(state__in=OPEN_STATES, resolve_due_at__gte=now)
         .exclude(state=State.NEW, triage_due_at__lt=now)
+        .order_by()[: BREACH_COUNT_CAP + 1]
         .count()
     )
-    breached = visible.filter(
-        Q(state=State.NEW, triage_due_at__lt=now) | Q(state__in=OPEN_STATES, resolve_due_at__lt=now)
-    )
+    if not_yet_due <= BREACH_COUNT_CAP:
+        total, capped = sum(open_counts.values()) - not_yet_due, False
+    else:
+        total = breached.order_by()[: BREACH_COUNT_CAP + 1].count()
+        capped = total > BREACH_COUNT_CAP
+        total = min(total, BREACH_COUNT_CAP)
     return {
-        "total": sum(open_counts.values()) - not_yet_due,
+        "total": total,
+        "capped": capped,
         "cases": list(breached.select_related("assignee").order_by("resolve_due_at")[:limit]),
     }
 
