@@ -16,16 +16,21 @@ Targets:
 Only connected_components is timed for networkx (not building its graph), and only the call
 to cluster_recompute_all for Quarry (not process start-up); each is the best of several runs.
 
-Runs in its own database (`<DATABASE NAME>_bench`, created and migrated on first use)."""
+Runs in its own database (`<DATABASE NAME>_bench`, created by the server's superuser and
+migrated on first use), as that superuser: the benchmark empties tables the app's login may not.
+
+    make bench BENCH_ARGS=bench_clusters                          # 100,000 accounts
+    BENCH_CLUSTER_ACCOUNTS=1000000 make bench BENCH_ARGS=bench_clusters   # 1M, 4M values"""
 
 import io
+import os
 import time
 
 import numpy as np
 
-ACCOUNTS = 100_000
-HUB_HOLDERS = 20_000
-CASE_ACCOUNTS = 25_000
+ACCOUNTS = int(os.environ.get("BENCH_CLUSTER_ACCOUNTS", "100000"))
+HUB_HOLDERS = ACCOUNTS // 5
+CASE_ACCOUNTS = min(25_000, ACCOUNTS // 4)
 HUB_IP = "203.0.113.7"
 
 
@@ -52,12 +57,39 @@ def _attributes(rng: np.random.Generator) -> list[tuple[int, str, str]]:
     return rows
 
 
+def _database() -> None:
+    """Point both connections at `<name>_bench` as the server's superuser, creating and
+    migrating the database if need be."""
+    import dj_database_url
+    import psycopg
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connections
+    from psycopg import sql
+
+    from .common import superuser_url
+
+    name = f"{settings.DATABASES['default']['NAME']}_bench"
+    with psycopg.connect(superuser_url(), autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    login = dj_database_url.parse(superuser_url(name))
+    for alias in ("default", "owner"):
+        connections[alias].close()
+        for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT"):
+            connections[alias].settings_dict[key] = login[key]
+    call_command("migrate", verbosity=0, interactive=False)
+
+
 def _load(cursor) -> None:
+    # The append-only tables refuse TRUNCATE even to their owner: replica mode lets it by.
+    cursor.execute("SET session_replication_role = replica")
     cursor.execute(
         "TRUNCATE accounts_clustermember, accounts_cluster, accounts_caseaccount, "
         "accounts_accountattribute, accounts_clusterrecompute, cases_caseevent, "
         "accounts_account, cases_case, cases_casemember CASCADE"
     )
+    cursor.execute("SET session_replication_role = DEFAULT")
     accounts = io.StringIO()
     for a in range(1, ACCOUNTS + 1):
         accounts.write(f"{a}\tbench_{a:07d}\tBench {a}\t\t\t\tactive\t2026-01-01 00:00:00+00\n")
@@ -82,7 +114,7 @@ def _load(cursor) -> None:
     cursor.execute("VACUUM ANALYZE accounts_accountattribute")
 
 
-LITERAL = "literal graph (every account and value, all 400,000 rows)"
+LITERAL = f"literal graph (every account and value, all {ACCOUNTS * 4:,} rows)"
 REDUCED = "reduced graph (accounts + linking values, hubs and weak types dropped)"
 STAR = "reduced account graph (star per linking value)"
 
@@ -188,15 +220,12 @@ def _graph_endpoint_seconds() -> float:
 
 
 def main(argv: list[str]) -> int:
-    from django.conf import settings
     from django.db import connection
 
     from accounts.clustering import cluster_recompute_all, cluster_update_for_accounts
     from accounts.models import AccountAttribute, Cluster, ClusterMember
 
-    name = settings.DATABASES["default"]["NAME"]
-    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = f"{name}_bench"
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=True)
+    _database()
     with connection.cursor() as wrapper:
         started = time.perf_counter()
         _load(wrapper.cursor)
