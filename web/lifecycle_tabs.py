@@ -15,8 +15,6 @@ def lifecycle_context(case: Case, user) -> dict:
     roles = user_roles(user)
     works = bool(roles & WORK_ROLES)
     return {
-        "pending_count": case.pending_signals.filter(status=PendingStatus.PENDING).count(),
-        "open_task_count": case.tasks.filter(status=TaskStatus.OPEN).count(),
         # Follow-ups this user may see: a restricted one's number is need-to-know.
         "follow_ups": list(
             cases_visible_to(user)

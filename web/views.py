@@ -26,7 +26,7 @@ from . import dashboard
 from .forms import QueueFilterForm
 from .lifecycle_tabs import lifecycle_context
 from .queue import QUEUES, queue_cases, queue_page
-from .workspace import TAB_CONTEXT, TABS, case_actions, sla_clock
+from .workspace import TAB_CONTEXT, TABS, case_actions, case_tab_counts, sla_clock
 
 User = get_user_model()
 
@@ -135,9 +135,7 @@ def case_detail(request, number: str):
         "tabs": TABS,
         "sla": sla_clock(case),
         "actions": case_actions(case, request.user),
-        "linked_accounts": case.case_accounts.count(),
-        "signal_count": case.signals.count(),
-        "evidence_count": case.evidence_items.count() + case.evidence_links.count(),
+        **case_tab_counts(case),
         "comment_form": CommentForm(),
         "duplicate_of": case_reference_visible(request.user, case.duplicate_of),
         "follow_up_of": case_reference_visible(request.user, case.follow_up_of),
