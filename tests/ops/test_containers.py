@@ -6,6 +6,7 @@ container."""
 
 import json
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -22,6 +23,12 @@ from .deployment import strong_signal
 ROOT = Path(__file__).resolve().parents[2]
 STACK = ROOT / "docker" / "podman-stack.sh"
 PROJECT = "quarrytest"
+# What compose.yml reads from the environment. The suite's own settings (CI's DATABASE_URL and
+# CELERY_BROKER_URL point at the host's services) must not reach the stack: it runs on its
+# defaults, as a new deployment does, plus what the test sets.
+COMPOSE_VARIABLES = frozenset(
+    re.findall(r"\$\{([A-Z_][A-Z0-9_]*)", (ROOT / "docker" / "compose.yml").read_text())
+)
 
 pytestmark = pytest.mark.skipif(
     shutil.which("podman") is None or shutil.which("podman-compose") is None,
@@ -59,7 +66,7 @@ def _project_containers() -> list[str]:
 def stack():
     port, ingest_port = free_port(), free_port()
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k not in COMPOSE_VARIABLES},
         "QUARRY_PROJECT": PROJECT,
         "SECRET_KEY": secrets.token_urlsafe(50),
         "QUARRY_HTTP_PORT": str(port),
