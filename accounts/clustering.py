@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection, transaction
-from psycopg import sql
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -107,10 +106,14 @@ def _read_int8(cursor, sql: str, params: dict | None, columns: int) -> list[np.n
     return [values[:, i].copy() for i in range(columns)]
 
 
-def _copy_in_int8(cursor, table: str, columns: Iterable[np.ndarray]) -> None:
+def _copy_in_int8(
+    cursor, table: str, columns: Iterable[np.ndarray], *, freeze: bool = False
+) -> None:
     """COPY rows of 8-byte columns into `table` (a name, optionally with a column list) in
     PostgreSQL's binary format, built by numpy in one buffer. Besides bigint, a column may be a
-    timestamptz given as microseconds since 2000-01-01 UTC (its binary form is the same int8)."""
+    timestamptz given as microseconds since 2000-01-01 UTC (its binary form is the same int8).
+    `freeze` (only for a table truncated earlier in the same transaction) writes the rows
+    frozen and marks their pages all-visible."""
     columns = list(columns)
     count = len(columns[0]) if columns else 0
     dtype = [("n", ">i2")]
@@ -121,7 +124,8 @@ def _copy_in_int8(cursor, table: str, columns: Iterable[np.ndarray]) -> None:
     for i, column in enumerate(columns):
         rows[f"l{i}"] = 8
         rows[f"c{i}"] = column
-    with cursor.copy(f"COPY {table} FROM STDIN (FORMAT binary)") as copy:
+    options = "FORMAT binary, FREEZE" if freeze else "FORMAT binary"
+    with cursor.copy(f"COPY {table} FROM STDIN ({options})") as copy:
         copy.write(_PGCOPY_HEADER + rows.tobytes() + _PGCOPY_TRAILER)
 
 
@@ -263,27 +267,20 @@ def _rewrite_memberships(
         at, kept_since = at[keep], kept_since[keep]
         since[at[stayed[at]]] = kept_since[stayed[at]]
     # Dropping the keys and indexes and truncating needs the table's owner, which the app login
-    # is not: the owner's function quarry_clustermember_reload (accounts migration 0007) does
-    # it, taking the new rows from this session's temporary table.
-    cursor.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS clustermember_load "
-        "(account_id bigint, cluster_id bigint, since timestamptz) ON COMMIT DROP; "
-        "TRUNCATE clustermember_load"
-    )
+    # is not: the owner's functions (accounts migration 0008) do it before the COPY and build
+    # them again after it, from the catalogue, never from anything passed in.
+    cursor.execute("SELECT quarry_clustermember_reload_begin()")
     _copy_in_int8(
         cursor,
-        "clustermember_load (account_id, cluster_id, since)",
+        "accounts_clustermember (account_id, cluster_id, since)",
         [account_ids, cluster_of_account, since],
+        # Frozen, all-visible pages: the foreign-key validation below and the next reads skip
+        # the per-row visibility checks, and vacuum has nothing left to do. Sessions wait on
+        # TRUNCATE's lock until this commits; one whose snapshot is older then sees the new
+        # rows, as it would after the TRUNCATE alone (TRUNCATE is not MVCC-safe either).
+        freeze=True,
     )
-    cursor.execute(
-        "SELECT pg_get_userbyid(relowner) FROM pg_class "
-        "WHERE oid = 'accounts_clustermember'::regclass"
-    )
-    (owner,) = cursor.fetchone()
-    cursor.execute(
-        sql.SQL("GRANT SELECT ON clustermember_load TO {}").format(sql.Identifier(owner))
-    )
-    cursor.execute("SELECT quarry_clustermember_reload()")
+    cursor.execute("SELECT quarry_clustermember_reload_end()")
 
 
 def _write(
