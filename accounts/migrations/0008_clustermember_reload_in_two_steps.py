@@ -32,14 +32,17 @@ BEGIN
     -- Fails if the caller made a table of this name first: the note is only ever ours.
     CREATE TEMP TABLE clustermember_reload_note
         (position integer, drop_statement text, create_statement text) ON COMMIT DROP;
-    -- Primary key first on the way back (contype 'p' sorts after 'f', hence DESC), so that the
-    -- foreign keys are validated over a table that already has its key.
+    -- Keys and foreign keys only: NOT NULL and CHECK constraints (PostgreSQL 18 lists NOT NULL
+    -- here too) cost little during the COPY and a scan each to add back. The primary key first
+    -- on the way back ('p' sorts after 'f', hence DESC), so that the foreign keys are validated
+    -- over a table that already has its key.
     INSERT INTO pg_temp.clustermember_reload_note
     SELECT row_number() OVER (ORDER BY contype DESC, conname),
            format('ALTER TABLE public.accounts_clustermember DROP CONSTRAINT %I', conname),
            format('ALTER TABLE public.accounts_clustermember ADD CONSTRAINT %I %s',
                   conname, pg_get_constraintdef(oid))
-      FROM pg_constraint WHERE conrelid = 'public.accounts_clustermember'::regclass;
+      FROM pg_constraint
+     WHERE conrelid = 'public.accounts_clustermember'::regclass AND contype IN ('p', 'u', 'f', 'x');
     INSERT INTO pg_temp.clustermember_reload_note
     SELECT 1000 + row_number() OVER (ORDER BY indexname),
            format('DROP INDEX public.%I', indexname), indexdef
