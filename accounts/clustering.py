@@ -45,7 +45,7 @@ REWRITE_FRACTION = 0.2  # a full recompute moving more accounts than this rewrit
 _LINKING_VALUES = """
     SELECT count(*)::int AS holders, string_agg(int8send(a.account_id), ''::bytea) AS ids
     FROM accounts_accountattribute a
-    WHERE a.type = ANY(%(types)s::text[]) {filter}
+    WHERE a.type = ANY(%(types)s::text[])
     GROUP BY a.type, a.value
     HAVING count(*) BETWEEN 2
         AND (%(limits)s::int[])[array_position(%(types)s::text[], a.type::text)]
@@ -56,11 +56,14 @@ _PACKED_VALUES = (
 )
 
 
-def _read_links(cursor, params: dict, filter: str = "") -> tuple[np.ndarray, np.ndarray]:
+def _read_links(cursor, params: dict) -> tuple[np.ndarray, np.ndarray]:
     """Edges (holder, first holder of the same value) for every linking value. A star per
     value has the same components as the clique and needs n - 1 edges instead of n²/2."""
-    cursor.execute(_PACKED_VALUES.format(linking=_LINKING_VALUES.format(filter=filter)), params)
-    sizes_raw, ids_raw = cursor.fetchone()
+    cursor.execute(_PACKED_VALUES.format(linking=_LINKING_VALUES), params)
+    return _unpack_links(*cursor.fetchone())
+
+
+def _unpack_links(sizes_raw: bytes, ids_raw: bytes) -> tuple[np.ndarray, np.ndarray]:
     sizes = np.frombuffer(sizes_raw, dtype=">i4").astype(np.int64)
     holders = np.frombuffer(ids_raw, dtype=">i8").astype(np.int64)
     starts = np.cumsum(sizes) - sizes
@@ -397,12 +400,10 @@ def cluster_recompute_all(*, progress: Progress = _noop) -> ClusterResult:
     return result
 
 
-# The values of some accounts, each with its holder count, counting a value's holders only up
-# to `ceiling` past its hub threshold: a hub shared by 20,000 accounts costs a few hundred index
-# entries to recognise, not 20,000. The accounts' values are read account by account from the
-# (account, type, value) index: given thousands of accounts at once (a campaign's first minute),
+# The linking-type values of some accounts, read account by account from the (account, type,
+# value) index: given thousands of accounts at once (a campaign's first minute),
 # `account_id = ANY(...)` let the planner scan every value of the linking types instead.
-_VALUES_OF_ACCOUNTS = """
+_CANDIDATE_VALUES = """
     WITH candidates AS (
         SELECT DISTINCT x.type, x.value,
             (%(limits)s::int[])[array_position(%(types)s::text[], x.type::text)] AS hub_threshold
@@ -410,30 +411,67 @@ _VALUES_OF_ACCOUNTS = """
         CROSS JOIN LATERAL (
             SELECT type, value FROM accounts_accountattribute
             WHERE account_id = s.id AND type = ANY(%(types)s::text[]) OFFSET 0) x)
+"""
+
+# Those values with their holder count, counting a value's holders only up to `ceiling` past
+# its hub threshold: a hub shared by 20,000 accounts costs a few hundred index entries to
+# recognise, not 20,000.
+_VALUES_OF_ACCOUNTS = (
+    _CANDIDATE_VALUES
+    + """
     SELECT c.type, c.value, c.hub_threshold, n.holders FROM candidates c
     CROSS JOIN LATERAL (SELECT count(*) AS holders FROM (
         SELECT 1 FROM accounts_accountattribute b WHERE b.type = c.type AND b.value = c.value
         LIMIT c.hub_threshold + %(ceiling)s + 1) x) n
 """
+)
+
+# Those of them that link (2 to hub-threshold holders), each with its holders, in the shape of
+# _LINKING_VALUES: one walk of the (type, value, account) index per value both counts and
+# collects the holders (at most hub threshold + 1 of them, so a hub still costs little).
+_LINKING_VALUES_OF_ACCOUNTS = (
+    _CANDIDATE_VALUES
+    + """
+    SELECT n.holders, n.ids FROM candidates c
+    CROSS JOIN LATERAL (
+        SELECT count(*)::int AS holders, string_agg(int8send(h.account_id), ''::bytea) AS ids
+        FROM (SELECT b.account_id FROM accounts_accountattribute b
+              WHERE b.type = c.type AND b.value = c.value LIMIT c.hub_threshold + 1) h) n
+    WHERE n.holders BETWEEN 2 AND c.hub_threshold
+"""
+)
 
 
 def _links_of_accounts(cursor, params: dict, accounts: list[int]) -> tuple[np.ndarray, ...]:
     """Edges (holder, first holder) of every linking value that these accounts hold."""
-    return _read_links(
-        cursor,
-        {**params, "accounts": accounts, "ceiling": 0},
-        filter="AND (a.type, a.value) IN (SELECT type, value FROM ("
-        + _VALUES_OF_ACCOUNTS
-        + ") v WHERE v.holders BETWEEN 2 AND v.hub_threshold)",
+    cursor.execute(
+        _PACKED_VALUES.format(linking=_LINKING_VALUES_OF_ACCOUNTS), {**params, "accounts": accounts}
     )
+    return _unpack_links(*cursor.fetchone())
 
 
-def _affected_accounts(cursor, seeds: list[int]) -> np.ndarray:
+@dataclass
+class _Neighbourhood:
+    """What an incremental update needs about the accounts it may change."""
+
+    accounts: np.ndarray  # sorted
+    left: np.ndarray  # edges (holder, first holder of the same linking value)
+    right: np.ndarray
+    member_ids: np.ndarray  # their current memberships
+    member_clusters: np.ndarray
+
+
+def _affected_accounts(cursor, seeds: list[int]) -> _Neighbourhood:
     """The smallest set holding the seeds that is closed under linking values and under old
     cluster membership: every component and every old cluster touching it lies inside it.
 
     A value this batch may have just pushed past its hub threshold (at most len(seeds) holders
-    past it) stopped linking its holders, whose clusters may now split: they join the set too."""
+    past it) stopped linking its holders, whose clusters may now split: they join the set too.
+
+    Every account of the set passes through the frontier once, so the walk has read every
+    linking value the set holds (with all its holders) and the membership of every account of
+    the set: those edges and memberships are what the update clusters, without reading them
+    again."""
     params = link_params()
     cursor.execute(
         "SELECT b.account_id FROM (" + _VALUES_OF_ACCOUNTS + ") v "
@@ -443,17 +481,39 @@ def _affected_accounts(cursor, seeds: list[int]) -> np.ndarray:
     )
     known = set(seeds) | {row[0] for row in cursor.fetchall()}
     frontier = list(known)
+    edges: list[tuple[np.ndarray, np.ndarray]] = []
+    memberships: list[tuple[np.ndarray, np.ndarray]] = []
+    in_read_clusters: set[int] = set()
     while frontier:
-        holders, _ = _links_of_accounts(cursor, params, frontier)
-        cursor.execute(
-            "SELECT account_id FROM accounts_clustermember WHERE cluster_id = ANY(ARRAY("
-            "SELECT DISTINCT cluster_id FROM accounts_clustermember WHERE account_id = ANY(%s)))",
-            [frontier],
-        )
-        found = set(holders.tolist()) | {row[0] for row in cursor.fetchall()}
+        holders, first = _links_of_accounts(cursor, params, frontier)
+        edges.append((holders, first))
+        found = set(holders.tolist())
+        # A cluster already read has all its members in the set: only accounts outside those
+        # can lead to another cluster (memberships cannot change while we hold the lock).
+        unread = [a for a in frontier if a not in in_read_clusters]
+        if unread:
+            members = _read_int8(
+                cursor,
+                "SELECT account_id, cluster_id FROM accounts_clustermember WHERE cluster_id = "
+                "ANY(ARRAY(SELECT DISTINCT cluster_id FROM accounts_clustermember "
+                "WHERE account_id = ANY(%(unread)s)))",
+                {"unread": unread},
+                2,
+            )
+            memberships.append((members[0], members[1]))
+            in_read_clusters.update(members[0].tolist())
+            found.update(members[0].tolist())
         frontier = list(found - known)
         known |= found
-    return np.array(sorted(known), dtype=np.int64)
+    memberships.append((np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)))
+    member_ids, at = np.unique(np.concatenate([m[0] for m in memberships]), return_index=True)
+    return _Neighbourhood(
+        accounts=np.array(sorted(known), dtype=np.int64),
+        left=np.concatenate([e[0] for e in edges]),
+        right=np.concatenate([e[1] for e in edges]),
+        member_ids=member_ids,
+        member_clusters=np.concatenate([m[1] for m in memberships])[at],
+    )
 
 
 @transaction.atomic
@@ -472,16 +532,8 @@ def cluster_update_for_accounts(account_ids: Iterable[int]) -> ClusterResult:
         seeds = [row[0] for row in cursor.fetchall()]
         if not seeds:
             return result
-        affected = _affected_accounts(cursor, seeds)
-        left, right = _links_of_accounts(cursor, link_params(), affected.tolist())
-        member_ids, member_clusters = _read_int8(
-            cursor,
-            "SELECT account_id, cluster_id FROM accounts_clustermember "
-            "WHERE account_id = ANY(%(affected)s)",
-            {"affected": affected.tolist()},
-            2,
-        )
-        labels = components(affected, left, right)
-        old = _old_clusters(affected, member_ids, member_clusters)
-        _write(cursor, affected, labels, old, result)
+        near = _affected_accounts(cursor, seeds)
+        labels = components(near.accounts, near.left, near.right)
+        old = _old_clusters(near.accounts, near.member_ids, near.member_clusters)
+        _write(cursor, near.accounts, labels, old, result)
     return result
