@@ -6,7 +6,11 @@ Both the full recompute and the incremental update run the same three steps:
 2. compute connected components (scipy's csgraph over a sparse adjacency matrix);
 3. match the new components to the old clusters by maximum overlap, so that a cluster keeping
    most of its members keeps its id, and write back only what changed (COPY into a temporary
-   table, then one set-based statement per table).
+   table, then one set-based statement per table; a full recompute moving most memberships
+   reloads the membership table in bulk instead, see _rewrite_memberships).
+
+The incremental update reads its neighbourhood once: the walk that finds the affected accounts
+collects the edges and memberships it clusters.
 
 All writers of clusters hold one advisory lock, so an incremental update never interleaves with
 another one or with a full recompute; the primary key of ClusterMember (the account) makes "one
