@@ -32,12 +32,12 @@ BEGIN
     -- Fails if the caller made a table of this name first: the note is only ever ours.
     CREATE TEMP TABLE clustermember_reload_note
         (position integer, drop_statement text, create_statement text) ON COMMIT DROP;
-    -- Keys and foreign keys only: NOT NULL and CHECK constraints (PostgreSQL 18 lists NOT NULL
-    -- here too) cost little during the COPY and a scan each to add back. The primary key first
-    -- on the way back ('p' sorts after 'f', hence DESC), so that the foreign keys are validated
-    -- over a table that already has its key.
+    -- Keys, indexes and foreign keys only: NOT NULL and CHECK constraints (PostgreSQL 18 lists
+    -- NOT NULL here too) cost little during the COPY and a scan each to add back. On the way
+    -- back the keys come first, then the other indexes, then the foreign keys, so that each
+    -- foreign key is validated over a table that already has its indexes.
     INSERT INTO pg_temp.clustermember_reload_note
-    SELECT row_number() OVER (ORDER BY contype DESC, conname),
+    SELECT CASE WHEN contype = 'f' THEN 2000 ELSE 0 END + row_number() OVER (ORDER BY conname),
            format('ALTER TABLE public.accounts_clustermember DROP CONSTRAINT %I', conname),
            format('ALTER TABLE public.accounts_clustermember ADD CONSTRAINT %I %s',
                   conname, pg_get_constraintdef(oid))
@@ -60,9 +60,16 @@ BEGIN
 END;
 $$;
 
+-- Validating a foreign key is an anti join of the table with the referenced one. The planner
+-- picks a hash join; but both sides are already sorted in their primary key indexes, and the
+-- reloaded pages are all-visible (COPY FREEZE), so merging the two indexes is several times
+-- faster (1M memberships: 550 -> 136 ms), and a parallel plan only adds start-up on 2 cores.
+-- These settings hold only while the function runs.
 CREATE FUNCTION quarry_clustermember_reload_end() RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = public, pg_catalog, pg_temp
+SET enable_hashjoin = off
+SET max_parallel_workers_per_gather = 0
 AS $$
 DECLARE
     note record;
