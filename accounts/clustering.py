@@ -6,7 +6,11 @@ Both the full recompute and the incremental update run the same three steps:
 2. compute connected components (scipy's csgraph over a sparse adjacency matrix);
 3. match the new components to the old clusters by maximum overlap, so that a cluster keeping
    most of its members keeps its id, and write back only what changed (COPY into a temporary
-   table, then one set-based statement per table).
+   table, then one set-based statement per table; a full recompute moving most memberships
+   reloads the membership table in bulk instead, see _rewrite_memberships).
+
+The incremental update reads its neighbourhood once: the walk that finds the affected accounts
+collects the edges and memberships it clusters.
 
 All writers of clusters hold one advisory lock, so an incremental update never interleaves with
 another one or with a full recompute; the primary key of ClusterMember (the account) makes "one
@@ -23,7 +27,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection, transaction
-from psycopg import sql
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -46,7 +49,7 @@ REWRITE_FRACTION = 0.2  # a full recompute moving more accounts than this rewrit
 _LINKING_VALUES = """
     SELECT count(*)::int AS holders, string_agg(int8send(a.account_id), ''::bytea) AS ids
     FROM accounts_accountattribute a
-    WHERE a.type = ANY(%(types)s::text[]) {filter}
+    WHERE a.type = ANY(%(types)s::text[])
     GROUP BY a.type, a.value
     HAVING count(*) BETWEEN 2
         AND (%(limits)s::int[])[array_position(%(types)s::text[], a.type::text)]
@@ -57,11 +60,14 @@ _PACKED_VALUES = (
 )
 
 
-def _read_links(cursor, params: dict, filter: str = "") -> tuple[np.ndarray, np.ndarray]:
+def _read_links(cursor, params: dict) -> tuple[np.ndarray, np.ndarray]:
     """Edges (holder, first holder of the same value) for every linking value. A star per
     value has the same components as the clique and needs n - 1 edges instead of n²/2."""
-    cursor.execute(_PACKED_VALUES.format(linking=_LINKING_VALUES.format(filter=filter)), params)
-    sizes_raw, ids_raw = cursor.fetchone()
+    cursor.execute(_PACKED_VALUES.format(linking=_LINKING_VALUES), params)
+    return _unpack_links(*cursor.fetchone())
+
+
+def _unpack_links(sizes_raw: bytes, ids_raw: bytes) -> tuple[np.ndarray, np.ndarray]:
     sizes = np.frombuffer(sizes_raw, dtype=">i4").astype(np.int64)
     holders = np.frombuffer(ids_raw, dtype=">i8").astype(np.int64)
     starts = np.cumsum(sizes) - sizes
@@ -107,10 +113,14 @@ def _read_int8(cursor, sql: str, params: dict | None, columns: int) -> list[np.n
     return [values[:, i].copy() for i in range(columns)]
 
 
-def _copy_in_int8(cursor, table: str, columns: Iterable[np.ndarray]) -> None:
+def _copy_in_int8(
+    cursor, table: str, columns: Iterable[np.ndarray], *, freeze: bool = False
+) -> None:
     """COPY rows of 8-byte columns into `table` (a name, optionally with a column list) in
     PostgreSQL's binary format, built by numpy in one buffer. Besides bigint, a column may be a
-    timestamptz given as microseconds since 2000-01-01 UTC (its binary form is the same int8)."""
+    timestamptz given as microseconds since 2000-01-01 UTC (its binary form is the same int8).
+    `freeze` (only for a table truncated earlier in the same transaction) writes the rows
+    frozen and marks their pages all-visible."""
     columns = list(columns)
     count = len(columns[0]) if columns else 0
     dtype = [("n", ">i2")]
@@ -121,7 +131,8 @@ def _copy_in_int8(cursor, table: str, columns: Iterable[np.ndarray]) -> None:
     for i, column in enumerate(columns):
         rows[f"l{i}"] = 8
         rows[f"c{i}"] = column
-    with cursor.copy(f"COPY {table} FROM STDIN (FORMAT binary)") as copy:
+    options = "FORMAT binary, FREEZE" if freeze else "FORMAT binary"
+    with cursor.copy(f"COPY {table} FROM STDIN ({options})") as copy:
         copy.write(_PGCOPY_HEADER + rows.tobytes() + _PGCOPY_TRAILER)
 
 
@@ -263,27 +274,20 @@ def _rewrite_memberships(
         at, kept_since = at[keep], kept_since[keep]
         since[at[stayed[at]]] = kept_since[stayed[at]]
     # Dropping the keys and indexes and truncating needs the table's owner, which the app login
-    # is not: the owner's function quarry_clustermember_reload (accounts migration 0007) does
-    # it, taking the new rows from this session's temporary table.
-    cursor.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS clustermember_load "
-        "(account_id bigint, cluster_id bigint, since timestamptz) ON COMMIT DROP; "
-        "TRUNCATE clustermember_load"
-    )
+    # is not: the owner's functions (accounts migration 0008) do it before the COPY and build
+    # them again after it, from the catalogue, never from anything passed in.
+    cursor.execute("SELECT quarry_clustermember_reload_begin()")
     _copy_in_int8(
         cursor,
-        "clustermember_load (account_id, cluster_id, since)",
+        "accounts_clustermember (account_id, cluster_id, since)",
         [account_ids, cluster_of_account, since],
+        # Frozen, all-visible pages: the foreign-key validation below and the next reads skip
+        # the per-row visibility checks, and vacuum has nothing left to do. Sessions wait on
+        # TRUNCATE's lock until this commits; one whose snapshot is older then sees the new
+        # rows, as it would after the TRUNCATE alone (TRUNCATE is not MVCC-safe either).
+        freeze=True,
     )
-    cursor.execute(
-        "SELECT pg_get_userbyid(relowner) FROM pg_class "
-        "WHERE oid = 'accounts_clustermember'::regclass"
-    )
-    (owner,) = cursor.fetchone()
-    cursor.execute(
-        sql.SQL("GRANT SELECT ON clustermember_load TO {}").format(sql.Identifier(owner))
-    )
-    cursor.execute("SELECT quarry_clustermember_reload()")
+    cursor.execute("SELECT quarry_clustermember_reload_end()")
 
 
 def _write(
@@ -400,12 +404,10 @@ def cluster_recompute_all(*, progress: Progress = _noop) -> ClusterResult:
     return result
 
 
-# The values of some accounts, each with its holder count, counting a value's holders only up
-# to `ceiling` past its hub threshold: a hub shared by 20,000 accounts costs a few hundred index
-# entries to recognise, not 20,000. The accounts' values are read account by account from the
-# (account, type, value) index: given thousands of accounts at once (a campaign's first minute),
+# The linking-type values of some accounts, read account by account from the (account, type,
+# value) index: given thousands of accounts at once (a campaign's first minute),
 # `account_id = ANY(...)` let the planner scan every value of the linking types instead.
-_VALUES_OF_ACCOUNTS = """
+_CANDIDATE_VALUES = """
     WITH candidates AS (
         SELECT DISTINCT x.type, x.value,
             (%(limits)s::int[])[array_position(%(types)s::text[], x.type::text)] AS hub_threshold
@@ -413,30 +415,67 @@ _VALUES_OF_ACCOUNTS = """
         CROSS JOIN LATERAL (
             SELECT type, value FROM accounts_accountattribute
             WHERE account_id = s.id AND type = ANY(%(types)s::text[]) OFFSET 0) x)
+"""
+
+# Those values with their holder count, counting a value's holders only up to `ceiling` past
+# its hub threshold: a hub shared by 20,000 accounts costs a few hundred index entries to
+# recognise, not 20,000.
+_VALUES_OF_ACCOUNTS = (
+    _CANDIDATE_VALUES
+    + """
     SELECT c.type, c.value, c.hub_threshold, n.holders FROM candidates c
     CROSS JOIN LATERAL (SELECT count(*) AS holders FROM (
         SELECT 1 FROM accounts_accountattribute b WHERE b.type = c.type AND b.value = c.value
         LIMIT c.hub_threshold + %(ceiling)s + 1) x) n
 """
+)
+
+# Those of them that link (2 to hub-threshold holders), each with its holders, in the shape of
+# _LINKING_VALUES: one walk of the (type, value, account) index per value both counts and
+# collects the holders (at most hub threshold + 1 of them, so a hub still costs little).
+_LINKING_VALUES_OF_ACCOUNTS = (
+    _CANDIDATE_VALUES
+    + """
+    SELECT n.holders, n.ids FROM candidates c
+    CROSS JOIN LATERAL (
+        SELECT count(*)::int AS holders, string_agg(int8send(h.account_id), ''::bytea) AS ids
+        FROM (SELECT b.account_id FROM accounts_accountattribute b
+              WHERE b.type = c.type AND b.value = c.value LIMIT c.hub_threshold + 1) h) n
+    WHERE n.holders BETWEEN 2 AND c.hub_threshold
+"""
+)
 
 
 def _links_of_accounts(cursor, params: dict, accounts: list[int]) -> tuple[np.ndarray, ...]:
     """Edges (holder, first holder) of every linking value that these accounts hold."""
-    return _read_links(
-        cursor,
-        {**params, "accounts": accounts, "ceiling": 0},
-        filter="AND (a.type, a.value) IN (SELECT type, value FROM ("
-        + _VALUES_OF_ACCOUNTS
-        + ") v WHERE v.holders BETWEEN 2 AND v.hub_threshold)",
+    cursor.execute(
+        _PACKED_VALUES.format(linking=_LINKING_VALUES_OF_ACCOUNTS), {**params, "accounts": accounts}
     )
+    return _unpack_links(*cursor.fetchone())
 
 
-def _affected_accounts(cursor, seeds: list[int]) -> np.ndarray:
+@dataclass
+class _Neighbourhood:
+    """What an incremental update needs about the accounts it may change."""
+
+    accounts: np.ndarray  # sorted
+    left: np.ndarray  # edges (holder, first holder of the same linking value)
+    right: np.ndarray
+    member_ids: np.ndarray  # their current memberships
+    member_clusters: np.ndarray
+
+
+def _affected_accounts(cursor, seeds: list[int]) -> _Neighbourhood:
     """The smallest set holding the seeds that is closed under linking values and under old
     cluster membership: every component and every old cluster touching it lies inside it.
 
     A value this batch may have just pushed past its hub threshold (at most len(seeds) holders
-    past it) stopped linking its holders, whose clusters may now split: they join the set too."""
+    past it) stopped linking its holders, whose clusters may now split: they join the set too.
+
+    Every account of the set passes through the frontier once, so the walk has read every
+    linking value the set holds (with all its holders) and the membership of every account of
+    the set: those edges and memberships are what the update clusters, without reading them
+    again."""
     params = link_params()
     cursor.execute(
         "SELECT b.account_id FROM (" + _VALUES_OF_ACCOUNTS + ") v "
@@ -446,17 +485,39 @@ def _affected_accounts(cursor, seeds: list[int]) -> np.ndarray:
     )
     known = set(seeds) | {row[0] for row in cursor.fetchall()}
     frontier = list(known)
+    edges: list[tuple[np.ndarray, np.ndarray]] = []
+    memberships: list[tuple[np.ndarray, np.ndarray]] = []
+    in_read_clusters: set[int] = set()
     while frontier:
-        holders, _ = _links_of_accounts(cursor, params, frontier)
-        cursor.execute(
-            "SELECT account_id FROM accounts_clustermember WHERE cluster_id = ANY(ARRAY("
-            "SELECT DISTINCT cluster_id FROM accounts_clustermember WHERE account_id = ANY(%s)))",
-            [frontier],
-        )
-        found = set(holders.tolist()) | {row[0] for row in cursor.fetchall()}
+        holders, first = _links_of_accounts(cursor, params, frontier)
+        edges.append((holders, first))
+        found = set(holders.tolist())
+        # A cluster already read has all its members in the set: only accounts outside those
+        # can lead to another cluster (memberships cannot change while we hold the lock).
+        unread = [a for a in frontier if a not in in_read_clusters]
+        if unread:
+            members = _read_int8(
+                cursor,
+                "SELECT account_id, cluster_id FROM accounts_clustermember WHERE cluster_id = "
+                "ANY(ARRAY(SELECT DISTINCT cluster_id FROM accounts_clustermember "
+                "WHERE account_id = ANY(%(unread)s)))",
+                {"unread": unread},
+                2,
+            )
+            memberships.append((members[0], members[1]))
+            in_read_clusters.update(members[0].tolist())
+            found.update(members[0].tolist())
         frontier = list(found - known)
         known |= found
-    return np.array(sorted(known), dtype=np.int64)
+    memberships.append((np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)))
+    member_ids, at = np.unique(np.concatenate([m[0] for m in memberships]), return_index=True)
+    return _Neighbourhood(
+        accounts=np.array(sorted(known), dtype=np.int64),
+        left=np.concatenate([e[0] for e in edges]),
+        right=np.concatenate([e[1] for e in edges]),
+        member_ids=member_ids,
+        member_clusters=np.concatenate([m[1] for m in memberships])[at],
+    )
 
 
 @transaction.atomic
@@ -475,16 +536,8 @@ def cluster_update_for_accounts(account_ids: Iterable[int]) -> ClusterResult:
         seeds = [row[0] for row in cursor.fetchall()]
         if not seeds:
             return result
-        affected = _affected_accounts(cursor, seeds)
-        left, right = _links_of_accounts(cursor, link_params(), affected.tolist())
-        member_ids, member_clusters = _read_int8(
-            cursor,
-            "SELECT account_id, cluster_id FROM accounts_clustermember "
-            "WHERE account_id = ANY(%(affected)s)",
-            {"affected": affected.tolist()},
-            2,
-        )
-        labels = components(affected, left, right)
-        old = _old_clusters(affected, member_ids, member_clusters)
-        _write(cursor, affected, labels, old, result)
+        near = _affected_accounts(cursor, seeds)
+        labels = components(near.accounts, near.left, near.right)
+        old = _old_clusters(near.accounts, near.member_ids, near.member_clusters)
+        _write(cursor, near.accounts, labels, old, result)
     return result

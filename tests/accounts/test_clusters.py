@@ -1,5 +1,5 @@
 from accounts.clustering import cluster_recompute_all, cluster_update_for_accounts
-from accounts.models import Cluster, ClusterMember
+from accounts.models import AccountAttribute, Cluster, ClusterMember
 
 from .conftest import account_with, cluster_of, partition, set_weight
 
@@ -109,6 +109,23 @@ def test_an_incremental_update_that_bridges_two_clusters_merges_them(db):
     bridge = account_with(("payment_fingerprint", "pf-a"), ("ip", "10.1.1.1"))
     cluster_update_for_accounts([bridge.pk])
     assert len({cluster_of(x) for x in (a, a2, b, b2, bridge)}) == 1
+
+
+def test_an_incremental_update_follows_a_cluster_member_to_a_cluster_it_links_to(db):
+    # a2 gained a value shared with b after the last recompute, and no update has run for it:
+    # the update for a newcomer reaches a2 through cluster A and must carry on to cluster B.
+    a1 = account_with(("payment_fingerprint", "pf-a"))
+    a2 = account_with(("payment_fingerprint", "pf-a"))
+    b1 = account_with(("device_fingerprint", "dev-b"))
+    b2 = account_with(("ip", "10.2.2.2"), ("device_fingerprint", "dev-b"))
+    cluster_recompute_all()
+    AccountAttribute.objects.create(account=a2, type="ip", value="10.2.2.2")
+    newcomer = account_with(("payment_fingerprint", "pf-a"))
+    cluster_update_for_accounts([newcomer.pk])
+    assert len({cluster_of(x) for x in (a1, a2, b1, b2, newcomer)}) == 1
+    incremental = partition()
+    cluster_recompute_all()
+    assert partition() == incremental
 
 
 def test_incremental_updates_and_a_full_recompute_agree(db):
