@@ -1,6 +1,7 @@
 """The one place that decides which cases a user may see. Every view and API goes through it."""
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.lookups import Exact
 from django.http import Http404
 
 from core.roles import STAFF_ROLES, user_roles
@@ -16,8 +17,14 @@ def user_sees_cases(user) -> bool:
 def cases_visible_to(user) -> QuerySet[Case]:
     if not user_sees_cases(user):
         return Case.objects.none()
-    membership = CaseMember.objects.filter(case_id=OuterRef("pk"), user_id=user.pk)
     # Need-to-know: a restricted case is visible to its members only, whatever their role.
+    # The outer `restricted` inside the subquery is what keeps the membership check a probe
+    # of one index entry for each restricted case met: without it PostgreSQL turns the EXISTS
+    # into a hash of all the user's memberships, built for every query (a lead is a member of
+    # tens of thousands of cases), so every page's cost grew with the memberships.
+    membership = CaseMember.objects.filter(
+        Exact(OuterRef("restricted"), True), case_id=OuterRef("pk"), user_id=user.pk
+    )
     return Case.objects.filter(Q(restricted=False) | Q(Exists(membership)))
 
 
