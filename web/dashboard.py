@@ -7,7 +7,6 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import CaseAccount, Cluster
-from cases.counts import case_counts_open_by_state
 from cases.models import OPEN_STATES, CaseTask, State, TaskStatus
 from cases.selectors import cases_visible_to
 from detection.counts import signal_counts_by_day, signal_counts_by_detector
@@ -19,9 +18,8 @@ SIGNAL_DAYS = 30
 LARGEST_CLUSTERS = 10
 
 
-def open_by_state(user, counts: dict[str, int] | None = None) -> list[dict]:
-    """Open cases this user may see per state, from the counts the database keeps."""
-    counts = case_counts_open_by_state(user) if counts is None else counts
+def open_by_state(counts: dict[str, int]) -> list[dict]:
+    """Every open state with its count (cases.counts.case_counts_open_by_state)."""
     return [{"state": s, "label": State(s).label, "n": counts.get(s, 0)} for s in OPEN_STATES]
 
 
@@ -29,7 +27,7 @@ def open_by_state(user, counts: dict[str, int] | None = None) -> list[dict]:
 BREACH_COUNT_CAP = 1000
 
 
-def sla_breaches(user, limit: int = 20, open_counts: dict[str, int] | None = None) -> dict:
+def sla_breaches(user, open_counts: dict[str, int], limit: int = 20) -> dict:
     """Open cases past their SLA (triage for new cases, resolution for every open one).
 
     Counting them costs what is counted, so the cheaper side is counted, with a cap: the
@@ -41,7 +39,6 @@ def sla_breaches(user, limit: int = 20, open_counts: dict[str, int] | None = Non
     breached = visible.filter(
         Q(state=State.NEW, triage_due_at__lt=now) | Q(state__in=OPEN_STATES, resolve_due_at__lt=now)
     )
-    open_counts = case_counts_open_by_state(user) if open_counts is None else open_counts
     not_yet_due = (
         visible.filter(state__in=OPEN_STATES, resolve_due_at__gte=now)
         .exclude(state=State.NEW, triage_due_at__lt=now)

@@ -43,8 +43,8 @@ def home(request):
     user = request.user
     open_counts = case_counts_open_by_state(user)
     context = {
-        "by_state": dashboard.open_by_state(user, open_counts),
-        "breaches": dashboard.sla_breaches(user, open_counts=open_counts),
+        "by_state": dashboard.open_by_state(open_counts),
+        "breaches": dashboard.sla_breaches(user, open_counts),
         "signal_chart": dashboard.signals_per_day(),
         "signal_days": dashboard.SIGNAL_DAYS,
         "detectors": dashboard.detector_health(),
