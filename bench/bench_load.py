@@ -390,6 +390,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--route-workers", type=int, default=1)
+    parser.add_argument("--route-nice", type=int, default=10)
     parser.add_argument("--ingest-connections", type=int, default=6)
     parser.add_argument("--client-procs", type=int, default=2)
     parser.add_argument(
@@ -430,7 +431,7 @@ def main(argv: list[str]) -> int:
             env={"QUARRY_SERVICE": "ingest"},
             nice=args.ingest_nice,
         )
-    worker = start_worker(concurrency=args.route_workers)
+    worker = start_worker(concurrency=args.route_workers, nice=args.route_nice)
     ingesting = (
         f"ingestion gunicorn: {args.ingest_workers} workers × {args.ingest_threads} threads "
         f"at nice {args.ingest_nice}"
@@ -439,7 +440,7 @@ def main(argv: list[str]) -> int:
     )
     print(
         f"gunicorn: {args.workers} workers × {args.threads} threads; {ingesting}; routing worker: "
-        f"{args.route_workers} process(es); {args.users} users, think time "
+        f"{args.route_workers} process(es) at nice {args.route_nice}; {args.users} users, think time "
         f"{args.think:.1f}s ± 50%, "
         f"{'arriving together' if args.no_stagger else 'arriving over their first think time'}, "
         f"client timeout {TIMEOUT:.0f}s"

@@ -134,11 +134,15 @@ def cleanup(cursor, detector_ids: list[int], account_prefixes: list[str]) -> Non
     )
 
 
-def start_worker(*, concurrency: int = 2, pool: str = "prefork", env: dict | None = None):
+def start_worker(
+    *, concurrency: int = 2, pool: str = "prefork", env: dict | None = None, nice: int = 0
+):
+    """`nice` lowers its CPU priority (and its pool's), as `make run` runs it."""
     return subprocess.Popen(
         celery_worker_argv(pool=pool, concurrency=concurrency),
         cwd=ROOT,
         env={**os.environ, **(env or {})},
+        preexec_fn=(lambda: os.nice(nice)) if nice else None,
     )
 
 

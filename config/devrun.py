@@ -46,8 +46,11 @@ def setup(reference_port: int) -> None:
 
 
 # The ingestion server on a laptop: one process of two threads, at a lower CPU priority than
-# the web server, so that a burst of batches slows ingestion, not the pages.
+# the web server, so that a burst of batches slows ingestion, not the pages. The worker (routing
+# those batches, polling feeds, building exports, recomputing clusters) is background work too:
+# the same lower priority, so that it takes what the pages leave.
 INGEST_NICE = 10
+WORKER_NICE = 10
 
 
 def gunicorn(port: int, *options: str) -> list[str]:
@@ -88,6 +91,7 @@ def services(port: int, reference_port: int, ingest: int = 0) -> list[Service]:
             env={"QUARRY_WORKER_HEARTBEAT_FILE": str(run_dir / "worker.heartbeat")},
             heartbeat=run_dir / "worker.heartbeat",
             heartbeat_max_age=heartbeat_max_age,
+            nice=WORKER_NICE,
         ),
         Service(
             "beat",

@@ -102,6 +102,7 @@ TEMPLATES = [
         },
     }
 ]
+FORM_RENDERER = "core.forms_renderer.FormRenderer"
 
 
 def _database(url: str) -> dict:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from config.devrun import INGEST_NICE
+from config.devrun import INGEST_NICE, WORKER_NICE
 from detection.models import Signal
 from detection.services import detector_create
 from tests.detection.conftest import signal_json
@@ -68,6 +68,9 @@ def test_detectors_push_to_a_niced_ingestion_server_of_their_own(tmp_path):
         web, ingest = run.service("web"), run.service("ingest")
         assert ingest.nice() - web.nice() == INGEST_NICE
         assert all(p.nice() == ingest.nice() for p in ingest.children())  # its workers too
+        worker = run.service("worker")  # background work: routing, polls, exports
+        assert worker.nice() - web.nice() == WORKER_NICE
+        assert all(p.nice() == worker.nice() for p in worker.children())
         if _autogroups():  # the kernel shares the CPU between sessions first
             assert _autogroup_nice(ingest.pid) == INGEST_NICE
             assert _autogroup_nice(web.pid) == 0
