@@ -97,14 +97,13 @@ def _request(
 # ---------------------------------------------------------------- the browsing users
 
 
-# Users arrive spread over their first think time, as people do, rather than all asking for
-# the dashboard in the same instant at the start of each phase (--no-stagger: that burst).
-_STAGGER = True
-
-
-def _user(port: int, cookie: str, seed: int, until: float, think: float, out: list) -> None:
+def _user(
+    port: int, cookie: str, seed: int, until: float, think: float, stagger: bool, out: list
+) -> None:
+    """`stagger`: the user arrives somewhere in its first think time, as people do, rather
+    than every user asking for the dashboard in the same instant (--no-stagger: that burst)."""
     rng = random.Random(seed)
-    if _STAGGER:
+    if stagger:
         time.sleep(rng.uniform(0, think))
 
     def get(kind: str, path: str) -> str:
@@ -146,12 +145,12 @@ def _user(port: int, cookie: str, seed: int, until: float, think: float, out: li
         return
 
 
-def _browse(port, cookies, seed, start_at, seconds, think, results) -> None:
+def _browse(port, cookies, seed, start_at, seconds, think, stagger, results) -> None:
     """One client process: a thread per user, all starting at `start_at`."""
     out: list = []
     until = start_at + seconds
     threads = [
-        threading.Thread(target=_user, args=(port, c, seed * 1000 + i, until, think, out))
+        threading.Thread(target=_user, args=(port, c, seed * 1000 + i, until, think, stagger, out))
         for i, c in enumerate(cookies)
     ]
     time.sleep(max(0.0, start_at - time.time()))
@@ -299,7 +298,9 @@ def _sessions(count: int) -> list[str]:
     return cookies
 
 
-def _phase(port, cookies, procs, seconds, think, detector=None) -> tuple[list, list | None]:
+def _phase(
+    port, cookies, procs, seconds, think, stagger, detector=None
+) -> tuple[list, list | None]:
     """Browse for `seconds` (and, with `detector`, ingest at the same time); the samples.
     `detector` starts with the port the batches go to."""
     from django.db import connections
@@ -310,7 +311,8 @@ def _phase(port, cookies, procs, seconds, think, detector=None) -> tuple[list, l
     chunks = [cookies[i::procs] for i in range(procs)]
     children = [
         multiprocessing.Process(
-            target=_browse, args=(port, chunk, n + 1, start_at, seconds, think, results)
+            target=_browse,
+            args=(port, chunk, n + 1, start_at, seconds, think, stagger, results),
         )
         for n, chunk in enumerate(chunks)
     ]
@@ -403,8 +405,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--ingest-threads", type=int, default=2)
     parser.add_argument("--ingest-nice", type=int, default=10)
     args, _ = parser.parse_known_args(argv)
-    global _STAGGER
-    _STAGGER = not args.no_stagger
+    stagger = not args.no_stagger
     _setup_django()
     from django.db import connection
 
@@ -447,14 +448,15 @@ def main(argv: list[str]) -> int:
     )
     try:
         time.sleep(2)  # let the worker connect
-        _phase(port, cookies, args.client_procs, args.warmup_seconds, args.think)
-        idle, _ = _phase(port, cookies, args.client_procs, args.idle_seconds, args.think)
+        _phase(port, cookies, args.client_procs, args.warmup_seconds, args.think, stagger)
+        idle, _ = _phase(port, cookies, args.client_procs, args.idle_seconds, args.think, stagger)
         load, ingest = _phase(
             port,
             cookies,
             args.client_procs,
             args.seconds,
             args.think,
+            stagger,
             detector=(
                 ingest_port,
                 token,
