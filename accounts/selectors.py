@@ -95,10 +95,15 @@ class LinkedAccount:
     strongest: str
 
 
-def account_linked_accounts(account: Account, *, limit: int = 100) -> list[LinkedAccount]:
-    """Accounts sharing a non-hub value with this one, strongest links first, each with why."""
+def account_linked_accounts(
+    account: Account, attributes: list[AttributeLink] | None = None, *, limit: int = 100
+) -> list[LinkedAccount]:
+    """Accounts sharing a non-hub value with this one, strongest links first, each with why.
+    `attributes`: the account's account_attribute_links, when the caller has them already."""
     w = effective_weights()
-    links = [link for link in account_attribute_links(account) if not link.hub and link.others]
+    if attributes is None:
+        attributes = account_attribute_links(account)
+    links = [link for link in attributes if not link.hub and link.others]
     if not links:
         return []
     with connection.cursor() as cursor:

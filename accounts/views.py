@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cases.selectors import case_get_for_user
 from cases.services import case_record_view
 from core.errors import DomainError
+from core.http import url_prefix
 from core.roles import RECOMPUTE_ROLES, STAFF_ROLES, user_roles
 
 from . import graph, selectors, services
@@ -82,6 +83,8 @@ def case_accounts(request, number: str):
         "cluster_form": AddClusterForm(),
         "bulk_form": BulkAccountsForm(),
         "similar": selectors.similar_cases(case, request.user),
+        "account_url": url_prefix("accounts:detail"),
+        "cluster_url": url_prefix("accounts:cluster"),
     }
     return render(request, "accounts/case_accounts.html", context)
 

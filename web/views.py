@@ -18,6 +18,7 @@ from cases.forms import CommentForm
 from cases.selectors import case_get_for_user, case_reference_visible
 from cases.services import case_record_view
 from core.dayseries import days_between
+from core.http import url_prefix
 from core.roles import WORK_ROLES
 from detection import selectors as signal_selectors
 from detection.models import Detector
@@ -51,6 +52,8 @@ def home(request):
         "set_aside": dashboard.routing_set_aside(),
         "clusters": dashboard.largest_clusters(user),
         "my_tasks": dashboard.my_tasks(user),
+        # Case pages live under the queue's URL; one reverse() instead of one per row.
+        "case_url": reverse("cases:queue"),
     }
     return render(request, "core/dashboard.html", context)
 
@@ -155,10 +158,12 @@ def account_detail(request, pk: int):
     account = get_object_or_404(
         Account.objects.select_related("cluster_membership__cluster"), pk=pk
     )
+    attributes = account_selectors.account_attribute_links(account)
     context = {
         "account": account,
-        "attributes": account_selectors.account_attribute_links(account),
-        "linked": account_selectors.account_linked_accounts(account),
+        "attributes": attributes,
+        "linked": account_selectors.account_linked_accounts(account, attributes),
+        "account_url": url_prefix("accounts:detail"),
         "cases": account_selectors.account_cases_for_user(account, request.user),
         "signals": signal_selectors.account_signals(account, request.user),
         "cluster": account_selectors.account_cluster(account),

@@ -21,6 +21,7 @@ from cases.audit import chain_verify
 from cases.models import Case, PendingStatus, Resolution, State, TaskStatus
 from core.dayseries import days_between
 from core.errors import DomainError
+from core.http import url_prefix
 from core.roles import CONTRIBUTE_ROLES, LEAD, WORK_ROLES, user_roles
 from detection.models import Detector, SignalKind
 
@@ -225,6 +226,7 @@ def tab_signals(request, case: Case) -> dict:
         ),
         "signal_chart": signal_chart(case, signals, kind=kind, detector=detector),
         "pending": pending_signals(case),
+        "signal_url": url_prefix("cases:signal", case.number),
     }
 
 
