@@ -9,7 +9,11 @@ drawn from the first half of the run's accounts, so the second half has no signa
     python manage.py seed_bench --cases 50000 --signals 1000000 --accounts 100000
 
 Runs on top of whatever is there: its rows carry a fresh run tag, and case numbers are reserved
-from the same counter `case_create` uses, so later cases never collide with them."""
+from the same counter `case_create` uses, so later cases never collide with them. Run as the
+owner login (DATABASE_URL = the owner's, as bench_scale does), it loads the tables without their
+secondary indexes and foreign keys and makes those again at the end: 10M signals in about four
+minutes instead of ten. The tables are then locked until it commits: seed a database of its
+own."""
 
 import random
 import secrets
