@@ -151,15 +151,14 @@ def _estimated_rows(cases: QuerySet[Case]) -> float:
     return (plan[0] if isinstance(plan, list) else plan)["Plan"]["Plan Rows"]
 
 
-def queue_total(cases: QuerySet[Case], *, exact_below: int | None = None) -> tuple[int, bool]:
+def queue_total(cases: QuerySet[Case], *, known: int | None = None) -> tuple[int, bool]:
     """(total, capped): how many cases the queue holds, at most COUNT_CAP and then capped.
-    `exact_below` is a total already known, when the first page held them all."""
-    if exact_below is not None:
-        return exact_below, False
-    if _estimated_rows(cases) > ESTIMATE_MARGIN * COUNT_CAP:
-        return COUNT_CAP, True
-    total = cases.order_by()[: COUNT_CAP + 1].count()
-    return min(total, COUNT_CAP), total > COUNT_CAP
+    `known` is the total when it is known already (the first page held the whole queue)."""
+    if known is None:
+        if _estimated_rows(cases) > ESTIMATE_MARGIN * COUNT_CAP:
+            return COUNT_CAP, True
+        known = cases.order_by()[: COUNT_CAP + 1].count()
+    return min(known, COUNT_CAP), known > COUNT_CAP
 
 
 def queue_page(cases: QuerySet[Case], *, sort: str, after: str = "", before: str = "") -> QueuePage:
@@ -198,7 +197,7 @@ def queue_page(cases: QuerySet[Case], *, sort: str, after: str = "", before: str
     has_prev = (cursor is not None) if not backwards else more
     # The first page of a short queue is the whole queue: its rows are the count.
     whole = cursor is None and not more
-    total, capped = queue_total(matching, exact_below=len(rows) if whole else None)
+    total, capped = queue_total(matching, known=len(rows) if whole else None)
     return QueuePage(
         cases=rows,
         next_cursor=key(rows[-1]) if rows and has_next else None,
