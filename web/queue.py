@@ -3,6 +3,7 @@
 Keyset pagination ("the 50 cases after this one") costs the same on page 500 as on page 1,
 where OFFSET would read and throw away every earlier row."""
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,11 @@ CASE_NUMBER = re.compile(r"^QRY-[0-9]{4}-[0-9]+$", re.IGNORECASE)
 # Counting every match of a broad queue costs more than the page itself; past this many the
 # queue says "1,000+".
 COUNT_CAP = 1000
+# Even a count that stops at COUNT_CAP + 1 reads every match of a full-text term first (a GIN
+# index gives its matches as one bitmap), so its cost grows with the table. When the planner
+# expects this many times the cap, the queue says "1,000+" without counting: a margin wide
+# enough for its estimate to be well off and still past the cap.
+ESTIMATE_MARGIN = 10
 
 QUEUES = {
     "mine": "My cases",
@@ -139,9 +145,25 @@ def search_matches(text: str) -> Q:
     return matches
 
 
+def _estimated_rows(cases: QuerySet[Case]) -> float:
+    """How many rows the planner expects `cases` to hold: a plan, no rows read."""
+    plan = json.loads(cases.order_by().explain(format="json"))
+    return (plan[0] if isinstance(plan, list) else plan)["Plan"]["Plan Rows"]
+
+
+def queue_total(cases: QuerySet[Case], *, known: int | None = None) -> tuple[int, bool]:
+    """(total, capped): how many cases the queue holds, at most COUNT_CAP and then capped.
+    `known` is the total when it is known already (the first page held the whole queue)."""
+    if known is None:
+        if _estimated_rows(cases) > ESTIMATE_MARGIN * COUNT_CAP:
+            return COUNT_CAP, True
+        known = cases.order_by()[: COUNT_CAP + 1].count()
+    return min(known, COUNT_CAP), known > COUNT_CAP
+
+
 def queue_page(cases: QuerySet[Case], *, sort: str, after: str = "", before: str = "") -> QueuePage:
     _, field, descending = SORTS.get(sort) or SORTS["newest"]
-    total = cases.order_by()[: COUNT_CAP + 1].count()
+    matching = cases
     cursor = Cursor.decode(before or after) if (before or after) else None
     backwards = bool(before) and cursor is not None
     # Walking backwards is walking forwards in the opposite order, then flipping the page.
@@ -173,10 +195,13 @@ def queue_page(cases: QuerySet[Case], *, sort: str, after: str = "", before: str
 
     has_next = more if not backwards else True
     has_prev = (cursor is not None) if not backwards else more
+    # The first page of a short queue is the whole queue: its rows are the count.
+    whole = cursor is None and not more
+    total, capped = queue_total(matching, known=len(rows) if whole else None)
     return QueuePage(
         cases=rows,
         next_cursor=key(rows[-1]) if rows and has_next else None,
         prev_cursor=key(rows[0]) if rows and has_prev else None,
-        total=min(total, COUNT_CAP),
-        total_capped=total > COUNT_CAP,
+        total=total,
+        total_capped=capped,
     )
