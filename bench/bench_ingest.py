@@ -1,6 +1,6 @@
-"""Sustained signal ingestion over HTTP (gunicorn, batches of 1,000 signals naming 2 accounts
-with 3 attributes each) against a raw psycopg COPY of the same rows into the same tables, and
-re-sending every stored signal again.
+"""Sustained signal ingestion over HTTP (the ingestion service's gunicorn, batches of 1,000
+signals naming 2 accounts with 3 attributes each) against a raw psycopg COPY of the same rows
+into the same tables, and re-sending every stored signal again.
 
 Targets: HTTP ≥ 20,000 signals/s; re-sending ≥ first ingestion's rate."""
 
@@ -137,7 +137,7 @@ def main(argv: list[str]) -> int:
     with connection.cursor() as cursor:
         print(f"set-up: vacuum and analyze {tables_settle(cursor):.0f}s")
     port = free_port()
-    server = start_gunicorn(port, args.workers, args.threads)
+    server = start_gunicorn(port, args.workers, args.threads, service="ingest")
     try:
         first_s, first = _send_all(port, token, payloads, args.concurrency)
         again_s, again = _send_all(port, token, payloads, args.concurrency)

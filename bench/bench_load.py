@@ -429,8 +429,8 @@ def main(argv: list[str]) -> int:
             ingest_port,
             args.ingest_workers,
             args.ingest_threads,
-            env={"QUARRY_SERVICE": "ingest"},
             nice=args.ingest_nice,
+            service="ingest",
         )
     worker = start_worker(concurrency=args.route_workers, nice=args.route_nice)
     ingesting = (

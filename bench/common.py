@@ -23,12 +23,23 @@ def free_port() -> int:
 
 
 def start_gunicorn(
-    port: int, workers: int = 3, threads: int = 1, env: dict | None = None, nice: int = 0
+    port: int,
+    workers: int = 3,
+    threads: int = 1,
+    env: dict | None = None,
+    nice: int = 0,
+    *,
+    service: str = "web",
 ) -> subprocess.Popen:
     """Sync workers by default; with threads > 1 the gthread worker, which also keeps client
     connections alive between requests. `env` adds to (or overrides) this process's environment,
-    e.g. a DATABASE_URL of its own, or QUARRY_SERVICE=ingest; `nice` lowers its CPU priority."""
+    e.g. a DATABASE_URL of its own; `nice` lowers its CPU priority. `service="ingest"` runs the
+    ingestion service as deployed: QUARRY_SERVICE=ingest and config/gunicorn.py's settings for
+    it (the workers and threads given here override the file's)."""
     threaded = ["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []
+    if service != "web":
+        env = {"QUARRY_SERVICE": service, **(env or {})}
+        threaded = ["-c", "python:config.gunicorn", *threaded]
     proc = subprocess.Popen(
         [
             sys.executable,

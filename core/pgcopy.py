@@ -1,4 +1,5 @@
-"""Bulk loading with PostgreSQL's COPY, for seed and benchmark data."""
+"""Bulk loading with PostgreSQL's COPY: seed and benchmark data, and the values signal ingestion
+copies."""
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -13,6 +14,28 @@ ROW_BATCH = 20_000
 def copy_value(value: datetime | None) -> str:
     """A timestamp in COPY's text format; None is NULL."""
     return value.isoformat() if value is not None else r"\N"
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_text(value: str) -> str:
+    """A text value as a field of a COPY text-format line: backslash, tab, newline and carriage
+    return escaped (most values have none, and are returned as they are)."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_COPY_ESCAPES)
+    return value
+
+
+def text_array(values: Iterable[str]) -> str:
+    """A text[] in PostgreSQL's array literal form, for a `%s::text[]` parameter or a COPY column:
+    psycopg adapts a list element by element in Python, several times slower. Every element is
+    quoted, so commas, braces, spaces and NULL-like words stay text."""
+    return (
+        "{"
+        + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
+        + "}"
+    )
 
 
 def copy_rows(sql: str, lines: Iterable[str]) -> int:

@@ -2,10 +2,14 @@
 
 One transaction per batch, a fixed number of round trips whatever its size:
 
-1. the signals are copied into a temporary table and inserted from it with ON CONFLICT DO
-   NOTHING; the unique constraint on (detector, external_id) is what makes re-sending harmless,
-   including from eight threads at once, and RETURNING tells which items this request created
-   (the rest someone had already stored, and they touch nothing more);
+1. one statement finds which signals are stored already (one probe of the unique index each)
+   and hands out ids for the others, which are then copied straight into their table, as a
+   raw COPY would: a re-send stops at the probe, and new signals are written once, not staged
+   first. The unique constraint on (detector, external_id) is what makes re-sending harmless,
+   including from eight threads at once: if a parallel batch stored one of them since the
+   probe, the COPY fails on it, is rolled back to a savepoint, and the signals go through a
+   temporary table and ON CONFLICT DO NOTHING, whose RETURNING tells which this request
+   created (the rest someone had already stored, and they touch nothing more);
 2. the accounts the created signals name that this process does not know (known_accounts.py)
    are copied into a second temporary table and inserted the same way; RETURNING tells which
    this transaction created, and one probe each finds the ids of the others;
@@ -26,6 +30,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
+from psycopg.errors import UniqueViolation
+
+from core.pgcopy import copy_text, text_array
 
 from .known_accounts import Known, KnownAccounts, known_accounts
 from .models import Detector
@@ -40,7 +47,8 @@ REJECTED = "rejected"
 _STAGE = """
 CREATE TEMP TABLE IF NOT EXISTS quarry_signal_in (
     external_id text, kind text, severity text, confidence int, observed_at timestamptz,
-    summary text, observables jsonb, payload jsonb, account_external_ids text[]
+    received_at timestamptz, summary text, observables jsonb, payload jsonb,
+    account_external_ids text[]
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS quarry_account_in (
     external_id text, name text, email text, organisation text, country text,
@@ -52,12 +60,29 @@ CREATE TEMP TABLE IF NOT EXISTS quarry_attribute_in (
 DELETE FROM quarry_signal_in; DELETE FROM quarry_account_in; DELETE FROM quarry_attribute_in
 """
 
+# Per item: NULL if the detector's signal is stored already, else the id it will have. OFFSET 0
+# keeps the probe one index probe per item: without it the planner hashes all of the
+# detector's signals. CASE draws an id only for new items.
+_SIGNALS_NEW = """
+SELECT e, CASE WHEN NOT EXISTS (
+    SELECT 1 FROM detection_signal s WHERE s.detector_id = %s AND s.external_id = e OFFSET 0
+) THEN nextval((SELECT pg_get_serial_sequence('detection_signal', 'id')::regclass)) END
+FROM unnest(%s::text[]) AS e
+"""
+
+_SIGNALS_COPY = (
+    "COPY detection_signal (id, detector_id, external_id, kind, severity, confidence, "
+    "observed_at, received_at, summary, observables, payload, account_external_ids) FROM STDIN"
+)
+
+# The way through a race with a parallel batch. COLLATE "C" sorts as Python sorts the COPY's
+# rows, so the two kinds of writer take the rows' locks in one order.
 _SIGNALS_INSERT = """
 INSERT INTO detection_signal (detector_id, external_id, kind, severity, confidence,
     observed_at, received_at, summary, observables, payload, account_external_ids)
-SELECT %s, external_id, kind, severity, confidence, observed_at, now(), summary,
+SELECT %s, external_id, kind, severity, confidence, observed_at, received_at, summary,
     observables, payload, account_external_ids
-FROM quarry_signal_in ORDER BY external_id
+FROM quarry_signal_in ORDER BY external_id COLLATE "C"
 ON CONFLICT (detector_id, external_id) DO NOTHING
 RETURNING external_id, id
 """
@@ -189,6 +214,51 @@ def _store_accounts(
     return ids, learned
 
 
+def _signal_line(s: SignalIn) -> str:
+    """The columns from external_id on as a COPY text line, as both ways of storing signals
+    copy them (written out here: psycopg's row-by-row adaptation costs several times more)."""
+    fields = (
+        copy_text(s.external_id),
+        s.kind,
+        s.severity,
+        str(s.confidence),
+        s.observed_at.isoformat(),
+        "now",  # received_at: as COPY reads it, the transaction's start, as now() is
+        copy_text(s.summary),
+        copy_text(s.observables_json),
+        copy_text(s.payload_json),
+        # What the detector named, kept beside the links for verify_integrity.
+        copy_text(text_array(sorted({a.external_id for a in s.accounts}))),
+    )
+    return "\t".join(fields) + "\n"
+
+
+def _signals_store(cursor, detector_id: int, unique: list[SignalIn]) -> dict[str, int]:
+    """Store the signals not stored yet (`unique` sorted by external_id); returns the id of
+    each signal this call created, by external_id."""
+    cursor.execute(_SIGNALS_NEW, [detector_id, text_array(s.external_id for s in unique)])
+    ids = dict(cursor.fetchall())
+    new = [s for s in unique if ids[s.external_id] is not None]
+    if not new:
+        return {}
+    try:
+        with transaction.atomic(), cursor.cursor.copy(_SIGNALS_COPY) as copy:
+            copy.write(
+                "".join(f"{ids[s.external_id]}\t{detector_id}\t{_signal_line(s)}" for s in new)
+            )
+        return {s.external_id: ids[s.external_id] for s in new}
+    except UniqueViolation:
+        pass  # a parallel batch stored some of them since the probe: rolled back, see below
+    cursor.execute(_STAGE)
+    with cursor.cursor.copy(
+        "COPY quarry_signal_in (external_id, kind, severity, confidence, observed_at, "
+        "received_at, summary, observables, payload, account_external_ids) FROM STDIN"
+    ) as copy:
+        copy.write("".join(_signal_line(s) for s in new))
+    cursor.execute(_SIGNALS_INSERT, [detector_id])
+    return dict(cursor.fetchall())
+
+
 @transaction.atomic
 def signal_ingest_batch(*, detector: Detector, signals: list[SignalIn]) -> IngestResult:
     """Store the signals a detector sent; each is created once, whoever sends it how often."""
@@ -198,47 +268,29 @@ def signal_ingest_batch(*, detector: Detector, signals: list[SignalIn]) -> Inges
         first.setdefault(signal.external_id, index)
     if not first:
         return IngestResult(statuses)
-    unique = [signals[i] for i in first.values()]
+    unique = [signals[first[e]] for e in sorted(first)]
     memory = known_accounts()
     with connection.cursor() as cursor:
         generation = memory.begin(cursor)
-        cursor.execute(_STAGE)
-        raw = cursor.cursor
-        with raw.copy(
-            "COPY quarry_signal_in (external_id, kind, severity, confidence, observed_at, "
-            "summary, observables, payload, account_external_ids) FROM STDIN"
-        ) as copy:
-            for s in unique:
-                copy.write_row(
-                    (
-                        s.external_id,
-                        s.kind,
-                        s.severity,
-                        s.confidence,
-                        s.observed_at,
-                        s.summary,
-                        s.observables_json,
-                        s.payload_json,
-                        # What the detector named, kept beside the links for verify_integrity.
-                        sorted({a.external_id for a in s.accounts}),
-                    )
-                )
-        cursor.execute(_SIGNALS_INSERT, [detector.pk])
-        created = dict(cursor.fetchall())
+        created = _signals_store(cursor, detector.pk, unique)
         if not created:
             return IngestResult(statuses)
         fresh = [s for s in unique if s.external_id in created]
         accounts = _merge_accounts(fresh)
         learned = {}
         if accounts:
+            cursor.execute(_STAGE)
             ids, learned = _store_accounts(cursor, accounts, memory)
-            with raw.copy(
+            with cursor.cursor.copy(
                 "COPY detection_signalaccount (signal_id, account_id) FROM STDIN"
             ) as copy:
-                for s in fresh:
-                    signal_id = created[s.external_id]
-                    for account_id in {ids[a.external_id] for a in s.accounts}:
-                        copy.write_row((signal_id, account_id))
+                copy.write(
+                    "".join(
+                        f"{created[s.external_id]}\t{account_id}\n"
+                        for s in fresh
+                        for account_id in {ids[a.external_id] for a in s.accounts}
+                    )
+                )
     if learned:
         transaction.on_commit(lambda: memory.learn(generation, learned))
     for external_id in created:

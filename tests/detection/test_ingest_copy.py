@@ -1,0 +1,91 @@
+"""New signals are copied straight into their table (detection/ingestion.py): the values COPY's
+text format must escape arrive as sent, and a signal a parallel batch stored after the probe is
+a duplicate, stored once, not a failed batch."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from accounts.models import Account
+from detection.ingestion import CREATED, DUPLICATE, signal_ingest_batch
+from detection.models import Signal
+from detection.services import detector_create
+from detection.validation import signal_validate
+
+from ..database import app_login_connect
+from .conftest import signal_json
+
+AWKWARD = 'tab\there, new\nline, cr\r, back\\slash \\N \\. "quoted" {braces}, commas'
+
+
+@pytest.mark.django_db
+def test_values_copy_must_escape_are_stored_as_sent(prada, post_signals):
+    item = signal_json(
+        1,
+        external_id="sig\\with\ttab",
+        summary=AWKWARD,
+        payload={"text": AWKWARD, "path": "C:\\temp"},
+        observables=[{"type": "url", "value": "a\tb\\c"}],
+    )
+    item["accounts"][0]["external_id"] = 'acct "quoted", {braced}\\back'
+    item["accounts"][1]["external_id"] = "NULL"
+    response = post_signals({"signals": [item]}, prada.token)
+    assert response.status_code == 201, response.content
+
+    signal = Signal.objects.get(detector=prada)
+    assert signal.external_id == "sig\\with\ttab"
+    assert signal.summary == AWKWARD
+    assert signal.payload == {"text": AWKWARD, "path": "C:\\temp"}
+    assert signal.observables == [{"type": "url", "value": "a\tb\\c"}]
+    named = sorted(['acct "quoted", {braced}\\back', "NULL"])
+    assert sorted(signal.account_external_ids) == named
+    assert sorted(signal.accounts.values_list("external_id", flat=True)) == named
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_signal_a_parallel_batch_stores_after_the_probe_is_a_duplicate():
+    """The other batch's row is written but not committed when this one probes: the probe does
+    not see it, the COPY waits on it and fails once it commits, and the batch goes the ON
+    CONFLICT way, which reports the signal as someone else's."""
+    detector, _ = detector_create(name="prada")
+    results, errors = [], []
+
+    def send():
+        try:
+            batch = [signal_validate(signal_json(n)) for n in (1, 2)]
+            results.append(signal_ingest_batch(detector=detector, signals=batch))
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=send)
+    with app_login_connect() as other:
+        with other.transaction():
+            other.execute(
+                "INSERT INTO detection_signal (detector_id, external_id, kind, severity, "
+                "confidence, observed_at, received_at, summary, observables, payload) "
+                "VALUES (%s, 'sig-000002', 'other', 'low', 1, now(), now(), '', '[]', '{}')",
+                [detector.pk],
+            )
+            thread.start()
+            for _ in range(100):  # until the batch waits for this transaction
+                waiting = other.execute(
+                    "SELECT 1 FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted"
+                ).fetchone()
+                if waiting:
+                    break
+                thread.join(0.1)
+            else:
+                pytest.fail("the batch never waited on the uncommitted signal")
+        thread.join(30)
+
+    assert errors == []
+    assert results[0].statuses == [CREATED, DUPLICATE]
+    assert Signal.objects.filter(detector=detector).count() == 2
+    stored = Signal.objects.get(detector=detector, external_id="sig-000001")
+    assert results[0].created_ids == [stored.pk]
+    assert sorted(stored.accounts.values_list("external_id", flat=True)) == ["acct-a-1", "acct-b-1"]
+    # The other batch's signal keeps what it was stored with: no links, no accounts of its own.
+    assert not Account.objects.filter(external_id__in=["acct-a-2", "acct-b-2"]).exists()
