@@ -164,8 +164,11 @@ def _wait_for_blocked_ingestions(url: str, count: int) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         for _ in range(200):
             waiting = conn.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE wait_event_type = 'Lock' AND query LIKE '%%INSERT INTO detection_signal%%'"
+                # New signals are copied straight into their table; a batch racing another
+                # inserts them (detection/ingestion.py): either write waits on the lock.
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND (query LIKE 'COPY detection_signal %%' "
+                "OR query LIKE '%%INSERT INTO detection_signal %%')"
             ).fetchone()[0]
             if waiting >= count:
                 return
