@@ -56,6 +56,16 @@ def test_a_seed_as_the_owner_leaves_every_index_and_constraint_as_it_was(as_owne
     assert _schema(LOADED_TABLES) == before
 
 
+def _signal_insert(cursor, detector, external_id: str, case_id: int | None = None) -> None:
+    """One signal row written as a bulk load writes it: no model, no checks of Quarry's own."""
+    cursor.execute(
+        "INSERT INTO detection_signal (detector_id, external_id, kind, severity, confidence, "
+        "observed_at, received_at, summary, observables, payload, routing_error, case_id) "
+        "VALUES (%s, %s, 'volume_anomaly', 'low', 50, now(), now(), '', '[]', '{}', '', %s)",
+        [detector.pk, external_id, case_id],
+    )
+
+
 def test_a_foreign_key_broken_during_the_load_fails_it(as_owner):
     detector = Detector.objects.create(name="loader")
     with (
@@ -64,13 +74,7 @@ def test_a_foreign_key_broken_during_the_load_fails_it(as_owner):
         indexes_deferred("detection_signal"),
         connection.cursor() as cursor,
     ):
-        cursor.execute(
-            "INSERT INTO detection_signal (detector_id, external_id, kind, severity, "
-            "confidence, observed_at, received_at, summary, observables, payload, "
-            "routing_error, case_id) VALUES (%s, 'x', 'volume_anomaly', 'low', 50, now(), "
-            "now(), '', '[]', '{}', '', -1)",
-            [detector.pk],
-        )
+        _signal_insert(cursor, detector, "x", case_id=-1)
 
 
 def test_a_duplicate_loaded_past_a_unique_constraint_fails_the_load(as_owner):
@@ -82,13 +86,7 @@ def test_a_duplicate_loaded_past_a_unique_constraint_fails_the_load(as_owner):
         connection.cursor() as cursor,
     ):
         for _ in range(2):
-            cursor.execute(
-                "INSERT INTO detection_signal (detector_id, external_id, kind, severity, "
-                "confidence, observed_at, received_at, summary, observables, payload, "
-                "routing_error) VALUES (%s, 'same', 'volume_anomaly', 'low', 50, now(), "
-                "now(), '', '[]', '{}', '')",
-                [detector.pk],
-            )
+            _signal_insert(cursor, detector, "same")
 
 
 def test_the_apps_login_loads_with_every_index_in_place(db):
