@@ -68,6 +68,9 @@ class Stream:
     connection_errors: int = 0
     unexpected: list[tuple[int, bytes]] = field(default_factory=list)
     hung: int = 0
+    # Set when the test ends, passed or not: a failed test must not leave its detectors
+    # retrying forever (they kept pytest from exiting after a failure).
+    over: threading.Event = field(default_factory=threading.Event)
 
 
 @pytest.fixture
@@ -125,12 +128,12 @@ def _detector(port: int, token: str, stream: Stream, bodies: dict[int, bytes]) -
 
 def _send_until_done(port: int, token: str, stream: Stream, bodies: dict[int, bytes]) -> None:
     """Send batches until none is left, each until it is answered 200 or 201."""
-    while True:
+    while not stream.over.is_set():
         with stream.lock:
             if not stream.pending:
                 return
             batch = stream.pending.pop(0)
-        while True:
+        while not stream.over.is_set():
             with stream.lock:
                 stream.attempts[batch] = stream.attempts.get(batch, 0) + 1
             try:
@@ -245,6 +248,7 @@ def test_a_restart_mid_stream_is_503_then_every_signal_stored_once(own_postgres)
             t.join(timeout=60)
         assert not any(t.is_alive() for t in threads), "the stream did not finish"
     finally:
+        stream.over.set()
         stop(server)
 
     assert stream.unexpected == []
