@@ -96,13 +96,11 @@ class LinkedAccount:
 
 
 def account_linked_accounts(
-    account: Account, attributes: list[AttributeLink] | None = None, *, limit: int = 100
+    account: Account, attributes: list[AttributeLink], *, limit: int = 100
 ) -> list[LinkedAccount]:
     """Accounts sharing a non-hub value with this one, strongest links first, each with why.
-    `attributes`: the account's account_attribute_links, when the caller has them already."""
+    `attributes`: the account's account_attribute_links, which its page shows too."""
     w = effective_weights()
-    if attributes is None:
-        attributes = account_attribute_links(account)
     links = [link for link in attributes if not link.hub and link.others]
     if not links:
         return []

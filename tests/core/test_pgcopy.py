@@ -2,6 +2,8 @@
 a table bare and gets every index and foreign key back, checked; any other login changes
 nothing."""
 
+from contextlib import contextmanager
+
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
@@ -66,25 +68,28 @@ def _signal_insert(cursor, detector, external_id: str, case_id: int | None = Non
     )
 
 
-def test_a_foreign_key_broken_during_the_load_fails_it(as_owner):
-    detector = Detector.objects.create(name="loader")
+@contextmanager
+def _failing_load():
+    """A load into detection_signal with its indexes deferred, which must fail as a whole; the
+    cursor it loads with."""
     with (
         pytest.raises(IntegrityError),
         transaction.atomic(),
         indexes_deferred("detection_signal"),
         connection.cursor() as cursor,
     ):
+        yield cursor
+
+
+def test_a_foreign_key_broken_during_the_load_fails_it(as_owner):
+    detector = Detector.objects.create(name="loader")
+    with _failing_load() as cursor:
         _signal_insert(cursor, detector, "x", case_id=-1)
 
 
 def test_a_duplicate_loaded_past_a_unique_constraint_fails_the_load(as_owner):
     detector = Detector.objects.create(name="loader")
-    with (
-        pytest.raises(IntegrityError),
-        transaction.atomic(),
-        indexes_deferred("detection_signal"),
-        connection.cursor() as cursor,
-    ):
+    with _failing_load() as cursor:
         for _ in range(2):
             _signal_insert(cursor, detector, "same")
 
