@@ -68,6 +68,16 @@ class DevRun:
                 continue
         return None
 
+    def beating(self, name: str) -> bool:
+        """The service's current process has touched its heartbeat file (worker: its watchdog
+        runs once the consumer is up, after the pool; beat: on its first tick)."""
+        process = self.service(name)
+        try:
+            touched = (self.var_dir / "run" / f"{name}.heartbeat").stat().st_mtime
+            return process is not None and touched > process.create_time()
+        except (FileNotFoundError, psutil.NoSuchProcess):
+            return False
+
     def pool(self) -> list[psutil.Process]:
         worker = self.service("worker")
         return worker.children() if worker else []

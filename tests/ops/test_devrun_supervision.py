@@ -53,6 +53,9 @@ def test_a_killed_or_wedged_service_is_restarted_while_pages_are_served(tmp_path
         os.kill(beat, signal.SIGKILL)
         assert wait_for(lambda: _restarted(run, "beat", beat), 30), run.log()
 
+        # Stopped before its first heartbeat, a new worker would be given the startup grace
+        # (a minute) before it counts as wedged.
+        assert wait_for(lambda: run.beating("worker"), 60), run.log()
         worker = run.service("worker").pid
         os.kill(worker, signal.SIGSTOP)  # alive, holding its messages, doing nothing
         assert wait_for(lambda: _restarted(run, "worker", worker) and run.pool(), 60), run.log()
