@@ -421,7 +421,7 @@ def main(argv: list[str]) -> int:
     payloads = bodies(run, total, args.batch, args.signal_accounts)
     app.control.purge()  # nudges left by an earlier run
     port = free_port()
-    web = start_gunicorn(port, args.workers, args.threads)
+    web = start_gunicorn(port, args.workers, args.threads, deployed=True)
     ingest_port, ingest_server = port, None
     if args.ingest_server:
         ingest_port = free_port()

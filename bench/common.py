@@ -30,15 +30,18 @@ def start_gunicorn(
     nice: int = 0,
     *,
     service: str = "web",
+    deployed: bool = False,
 ) -> subprocess.Popen:
     """Sync workers by default; with threads > 1 the gthread worker, which also keeps client
     connections alive between requests. `env` adds to (or overrides) this process's environment,
     e.g. a DATABASE_URL of its own; `nice` lowers its CPU priority. `service="ingest"` runs the
     ingestion service as deployed: QUARRY_SERVICE=ingest and config/gunicorn.py's settings for
-    it (the workers and threads given here override the file's)."""
+    it (the workers and threads given here override the file's); `deployed=True` runs the web
+    with that file's settings too."""
     threaded = ["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []
     if service != "web":
         env = {"QUARRY_SERVICE": service, **(env or {})}
+    if service != "web" or deployed:
         threaded = ["-c", "python:config.gunicorn", *threaded]
     proc = subprocess.Popen(
         [

@@ -5,7 +5,7 @@ master it is alive, so an upload takes as long as it needs; `timeout` only ends 
 main loop is stuck. Sync workers (gunicorn's default) are killed `timeout` seconds into any
 request, which turned every evidence upload slower than 30 s into a 500."""
 
-from config.env import env_int, env_str
+from config.env import env_int
 
 bind = f"0.0.0.0:{env_int('PORT', 8000)}"
 workers = env_int("WEB_CONCURRENCY", 3)
@@ -13,15 +13,20 @@ worker_class = "gthread"
 threads = env_int("QUARRY_WEB_THREADS", 4)
 timeout = env_int("QUARRY_WEB_TIMEOUT_SECONDS", 120)
 
-if env_str("QUARRY_SERVICE", "web") == "ingest":
-    # A batch is CPU in Python, and a process runs one thread of Python at a time. A process
-    # takes a connection only while it has a thread free for it, and closes it after the
-    # answer, so that each batch goes to a process that can start on it at once. Kept alive,
-    # a connection stays with the process that first accepted it: four detectors' connections
-    # landed three or four on one process, which then had all the work while the other idled
-    # (bench_ingest: a third slower, and a quarter of the machine idle).
-    worker_connections = threads
-    keepalive = 0
+# A process takes a connection only while it has a thread free for it, and closes it after the
+# answer, so that each request goes to a process that can start on it at once; the others wait
+# in the listening socket's queue for whichever process frees a thread first. Otherwise a
+# process accepts connections while its threads are busy and queues them behind its own
+# interpreter lock, even while another process idles:
+# - ingestion: kept-alive connections stayed with the process that first accepted them, four
+#   detectors' connections landed three or four on one process, which then had all the work
+#   (bench_ingest: a third slower, and a quarter of the machine idle);
+# - web: a burst of pages (50 investigators opening the dashboard) queued behind busy
+#   processes (bench_load: all pages p95 under load 99 → 75 ms).
+# Without keep-alive a browser opens a connection per request, which costs nothing measurable on
+# a local network or behind a proxy (which keeps its own connections to browsers).
+worker_connections = threads
+keepalive = 0
 
 
 def on_starting(server) -> None:

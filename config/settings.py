@@ -368,7 +368,9 @@ QUARRY_SIGNIN_MAX_FAILURES = env_int("QUARRY_SIGNIN_MAX_FAILURES", 5)
 QUARRY_SIGNIN_WINDOW_SECONDS = env_int("QUARRY_SIGNIN_WINDOW_SECONDS", 15 * 60)
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, loading the user's roles with the user (sessions that name ModelBackend
+    # itself, from before, sign in again once).
+    "core.roles.RolesModelBackend",
 ]
 AXES_FAILURE_LIMIT = "core.signin.signin_failure_limit"
 AXES_COOLOFF_TIME = "core.signin.signin_window"
@@ -417,6 +419,9 @@ QUARRY_SIGNAL_MAX_BODY_BYTES = env_int("QUARRY_SIGNAL_MAX_BODY_BYTES", 32 * 1024
 # room for a detector's clock drift, none for a year 2099.
 QUARRY_SIGNAL_MAX_FUTURE_SKEW_SECONDS = env_int("QUARRY_SIGNAL_MAX_FUTURE_SKEW_SECONDS", 3600)
 QUARRY_INGEST_KNOWN_ACCOUNTS = env_int("QUARRY_INGEST_KNOWN_ACCOUNTS", 50_000)
+# How long a web process keeps the dashboard's sections that are the same for every user
+# (web/dashboard.py); 0: computed on every request.
+QUARRY_DASHBOARD_SHARED_SECONDS = env_int("QUARRY_DASHBOARD_SHARED_SECONDS", 5)
 QUARRY_FEED_TIMEOUT_SECONDS = env_int("QUARRY_FEED_TIMEOUT_SECONDS", 30)
 QUARRY_FEED_PAGE_SIZE = env_int("QUARRY_FEED_PAGE_SIZE", 1000)
 QUARRY_FEED_BACKOFF_BASE_SECONDS = env_int("QUARRY_FEED_BACKOFF_BASE_SECONDS", 2)

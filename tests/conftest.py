@@ -33,6 +33,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
     database.act_as(owner)
 
 
+@pytest.fixture(autouse=True)
+def dashboard_sections_fresh():
+    """A web process keeps the dashboard's shared sections for a few seconds (web/dashboard.py):
+    each test starts without what an earlier one left in this process."""
+    from web.dashboard import shared_sections_forget
+
+    shared_sections_forget()
+
+
 @pytest.fixture
 def alice(db):
     return UserFactory(username="alice", roles=[INVESTIGATOR])

@@ -46,14 +46,15 @@ def home(request):
     context = {
         "by_state": dashboard.open_by_state(open_counts),
         "breaches": dashboard.sla_breaches(user, open_counts),
-        "signal_chart": dashboard.signals_per_day(),
+        "signal_chart": dashboard.shared_section("chart", dashboard.signals_per_day),
         "signal_days": dashboard.SIGNAL_DAYS,
-        "detectors": dashboard.detector_health(),
-        "set_aside": dashboard.routing_set_aside(),
+        "detectors": dashboard.shared_section("detectors", dashboard.detector_health),
+        "set_aside": dashboard.shared_section("set_aside", dashboard.routing_set_aside),
         "clusters": dashboard.largest_clusters(user),
         "my_tasks": dashboard.my_tasks(user),
         # Case pages live under the queue's URL; one reverse() instead of one per row.
         "case_url": reverse("cases:queue"),
+        "cluster_url": url_prefix("accounts:cluster"),
     }
     return render(request, "core/dashboard.html", context)
 

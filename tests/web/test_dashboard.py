@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -68,12 +70,53 @@ def test_lists_the_largest_live_clusters_with_their_open_cases(client, alice):
     assert [(c.size, c.open_cases) for c in clusters] == [(3, 1), (2, 0)]
 
 
-def test_detector_health_counts_the_last_day_at_once(client, alice, case, signals_on):
+def test_detector_health_counts_the_last_day_at_once(client, alice, case, signals_on, settings):
+    settings.QUARRY_DASHBOARD_SHARED_SECONDS = 0
     signals_on(case, 3)
     client.force_login(alice)
     health = client.get(reverse("dashboard")).context["detectors"]
     assert [h["last_day"] for h in health] == [3]
     signals_on(case, 2, kind="signup_burst")
-    # Counted by the database as the signals are stored: no stale cache in between.
+    # Counted by the database as the signals are stored: no stale count in between.
     health = client.get(reverse("dashboard")).context["detectors"]
     assert [h["last_day"] for h in health] == [5]
+
+
+def test_the_sections_alike_for_everyone_are_kept_a_few_seconds_per_process(
+    client, alice, lena, case, signals_on, settings
+):
+    settings.QUARRY_DASHBOARD_SHARED_SECONDS = 60
+    signals_on(case, 3)
+    client.force_login(alice)
+    first = client.get(reverse("dashboard"))
+    assert [h["last_day"] for h in first.context["detectors"]] == [3]
+    signals_on(case, 2, kind="signup_burst")
+    client.force_login(lena)  # another user: the same kept sections, read from no table
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(reverse("dashboard"))
+    assert not [q["sql"] for q in queries.captured_queries if "detection_" in q["sql"]]
+    assert [h["last_day"] for h in again.context["detectors"]] == [3]
+    assert again.context["signal_chart"] is first.context["signal_chart"]
+    settings.QUARRY_DASHBOARD_SHARED_SECONDS = 0  # kept no longer: counted afresh
+    fresh = client.get(reverse("dashboard"))
+    assert [h["last_day"] for h in fresh.context["detectors"]] == [5]
+
+
+def test_a_few_signals_set_aside_are_listed_and_counted_without_a_count_query(
+    client, alice, case, signals_on, django_assert_num_queries
+):
+    from detection.models import Signal
+    from web.dashboard import routing_set_aside
+
+    signals_on(case, 3)
+    Signal.objects.filter(external_id__endswith="-0").update(routing_error="missing account 9")
+    Signal.objects.filter(external_id__endswith="-1").update(routing_error="missing account 8")
+    with django_assert_num_queries(1):
+        aside = routing_set_aside(limit=5)
+    assert aside["total"] == 2
+    assert sorted(s.routing_error for s in aside["latest"]) == [
+        "missing account 8",
+        "missing account 9",
+    ]
+    client.force_login(alice)
+    assert b"Signals set aside by routing: 2" in client.get(reverse("dashboard")).content
