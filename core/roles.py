@@ -37,8 +37,8 @@ def user_roles(user: AbstractBaseUser | AnonymousUser) -> frozenset[str]:
 
 class RolesModelBackend(ModelBackend):
     """Django's ModelBackend, except that loading the signed-in user (once per request) reads
-    the user's roles in the same query: every page asks for them (menus, permission checks),
-    and a second query for them on every request was a tenth of a light page's time."""
+    the user's roles in the same query: nearly every page asks for them (menus, permission
+    checks), which took a query of its own on every request."""
 
     def get_user(self, user_id):
         users = get_user_model()._default_manager.annotate(
