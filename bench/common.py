@@ -42,7 +42,7 @@ def start_gunicorn(
     if service != "web":
         env = {"QUARRY_SERVICE": service, **(env or {})}
     if service != "web" or deployed:
-        threaded = ["-c", "python:config.gunicorn", *threaded]
+        threaded = ["-c", "python:config.gunicorn", "--threads", str(threads)]
     proc = subprocess.Popen(
         [
             sys.executable,

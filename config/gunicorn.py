@@ -25,12 +25,17 @@ timeout = env_int("QUARRY_WEB_TIMEOUT_SECONDS", 120)
 #   processes (bench_load: all pages p95 under load 99 → 75 ms).
 # Without keep-alive a browser opens a connection per request, which costs nothing measurable on
 # a local network or behind a proxy (which keeps its own connections to browsers).
-worker_connections = threads
+# worker_connections is set to the threads in effect in on_starting, below.
 keepalive = 0
 
 
 def on_starting(server) -> None:
-    """Before any worker forks: remove the upload temp files dead workers left behind."""
+    """Before any worker forks: take connections only for free threads (above), and remove the
+    upload temp files dead workers left behind."""
+    # The threads in effect, which a --threads on the command line (make run's ingestion server)
+    # sets over this file's: a value computed here from the environment would not match them.
+    server.cfg.set("worker_connections", server.cfg.threads)
+
     import os
 
     import django

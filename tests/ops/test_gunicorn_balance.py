@@ -16,10 +16,8 @@ QUICK_TIMEOUT = 5  # seconds; a page queued behind the held request would wait u
 @pytest.mark.parametrize("service", ["web", "ingest"])
 def test_a_busy_process_leaves_the_next_requests_to_an_idle_one(service):
     port = free_port()
-    server = start_gunicorn(
-        port, workers=2, threads=1, env={"QUARRY_WEB_THREADS": "1"}, deployed=True,
-        service=service,
-    )  # fmt: skip
+    # One thread each, given on the command line as make run gives its ingestion server's.
+    server = start_gunicorn(port, workers=2, threads=1, deployed=True, service=service)
     held = socket.create_connection(("127.0.0.1", port))
     try:
         # Half a request: the thread of the process that took it waits for the rest of its

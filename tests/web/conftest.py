@@ -36,7 +36,8 @@ def signals_on(detector):
 
 @pytest.fixture(autouse=True)
 def fresh_cache(db):
-    """The dashboard caches its signal chart; each test starts without it."""
+    """Pages keep a case's signal chart and the filters' choices in the cache; each test
+    starts without them."""
     from django.core.cache import cache
 
     cache.clear()

@@ -7,7 +7,9 @@ from django.utils import timezone
 
 from accounts.models import CaseAccount
 from cases.models import Case
+from detection.models import Signal
 from tests.factories import AccountFactory, make_case
+from web.dashboard import routing_set_aside
 
 
 def test_counts_open_cases_by_state(client, alice):
@@ -105,9 +107,6 @@ def test_the_sections_alike_for_everyone_are_kept_a_few_seconds_per_process(
 def test_a_few_signals_set_aside_are_listed_and_counted_without_a_count_query(
     client, alice, case, signals_on, django_assert_num_queries
 ):
-    from detection.models import Signal
-    from web.dashboard import routing_set_aside
-
     signals_on(case, 3)
     Signal.objects.filter(external_id__endswith="-0").update(routing_error="missing account 9")
     Signal.objects.filter(external_id__endswith="-1").update(routing_error="missing account 8")
