@@ -289,9 +289,9 @@ def _api_rate(name: str, default: str) -> str:
 QUARRY_API_RATE_USER = _api_rate("QUARRY_API_RATE_USER", "1200/min")
 QUARRY_API_RATE_DETECTOR = _api_rate("QUARRY_API_RATE_DETECTOR", "6000/min")
 QUARRY_API_RATE_ANON = _api_rate("QUARRY_API_RATE_ANON", "120/min")
-# The cache (API throttle counters, dashboard charts) must be one for all web processes, or
-# each gunicorn worker would count a client's requests alone: a Redis named by CACHE_URL in
-# production, else a table in the database (made by core's migrations).
+# The cache (dashboard charts, filter choices) is one for all web processes: a Redis named by
+# CACHE_URL in production, else a table in the database (made by core's migrations). API rate
+# limits are kept in the database either way (core.ratelimit).
 if env_str("CACHE_URL"):
     CACHES = {
         "default": {

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from psycopg.errors import UniqueViolation
 
-from core.pgcopy import copy_text, text_array
+from core.pgcopy import copy_text, copy_value, text_array
 
 from .known_accounts import Known, KnownAccounts, known_accounts
 from .models import Detector
@@ -104,11 +104,14 @@ ON CONFLICT (external_id) DO NOTHING
 RETURNING external_id, id
 """
 
-# The ids of accounts someone else stored: a new statement, so it also sees the account a
-# parallel batch committed while the insert above waited on it.
+# The ids of accounts someone else stored, and the attributes stored with them: a new statement,
+# so it also sees the account a parallel batch committed while the insert above waited on it.
 _ACCOUNT_IDS = """
-SELECT e, (SELECT a.id FROM accounts_account a WHERE a.external_id = e)
-FROM unnest(%s::text[]) AS e
+SELECT e, a.id, (
+    SELECT array_agg(ARRAY[x.type::text, x.value::text])
+    FROM accounts_accountattribute x WHERE x.account_id = a.id
+)
+FROM unnest(%s::text[]) AS e JOIN accounts_account a ON a.external_id = e
 """
 
 _ATTRIBUTES_INSERT = """
@@ -167,30 +170,36 @@ def _store_accounts(
     seen: dict[str, Known | None] = {e: memory.get(e) for e in accounts}
     ids = {e: known.id for e, known in seen.items() if known is not None}
     created: dict[str, int] = {}
+    stored: dict[str, set[Attribute]] = {}  # of accounts someone else stored
     unknown = [e for e, known in seen.items() if known is None]
     if unknown:
-        with raw.copy(
+        cursor.execute(_STAGE)
+        _copy(
+            raw,
             "COPY quarry_account_in (external_id, name, email, organisation, country, "
-            "signup_at) FROM STDIN"
-        ) as copy:
-            for e in unknown:
-                a = accounts[e]
-                copy.write_row((e, a.name, a.email, a.organisation, a.country, a.signup_at))
+            "signup_at) FROM STDIN",
+            "".join(_account_line(e, accounts[e]) for e in unknown),
+        )
         cursor.execute(_ACCOUNTS_INSERT)
         created = dict(cursor.fetchall())
         ids.update(created)
         others = [e for e in unknown if e not in created]
         if others:
             cursor.execute(_ACCOUNT_IDS, [others])
-            ids.update(cursor.fetchall())
+            for e, account_id, attributes in cursor.fetchall():
+                ids[e] = account_id
+                stored[e] = {Attribute(*x) for x in attributes or ()}
     if created:
         # "now" as COPY reads it is the transaction's start, as now() is.
-        with raw.copy(
-            "COPY accounts_accountattribute (account_id, type, value, first_seen_at) FROM STDIN"
-        ) as copy:
-            for e, account_id in created.items():
-                for x in dict.fromkeys(accounts[e].attributes):
-                    copy.write_row((account_id, x.type, x.value, "now"))
+        _copy(
+            raw,
+            "COPY accounts_accountattribute (account_id, type, value, first_seen_at) FROM STDIN",
+            "".join(
+                f"{account_id}\t{x.type}\t{copy_text(x.value)}\tnow\n"
+                for e, account_id in created.items()
+                for x in dict.fromkeys(accounts[e].attributes)
+            ),
+        )
     learned = {e: (account_id, accounts[e].attributes) for e, account_id in created.items()}
     rows = []
     for e, a in accounts.items():
@@ -198,20 +207,45 @@ def _store_accounts(
         if known is None:
             if e in created:
                 continue
-            new = a.attributes
+            there = stored[e]
+            new = [x for x in a.attributes if x not in there]
+            learned[e] = (ids[e], [*there, *new])
         else:
             new = known.missing(a.attributes)
             if not new:
                 continue
+            learned[e] = (ids[e], a.attributes)
         account_id = ids[e]
-        rows += [(account_id, x.type, x.value) for x in new]
-        learned[e] = (account_id, a.attributes)
+        rows += [f"{account_id}\t{x.type}\t{copy_text(x.value)}\n" for x in new]
     if rows:
-        with raw.copy("COPY quarry_attribute_in (account_id, type, value) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        if not unknown:
+            cursor.execute(_STAGE)
+        _copy(raw, "COPY quarry_attribute_in (account_id, type, value) FROM STDIN", "".join(rows))
         cursor.execute(_ATTRIBUTES_INSERT)
     return ids, learned
+
+
+def _copy(raw_cursor, statement: str, data: str) -> None:
+    """COPY text-format lines, built before the COPY starts (so that the server does not wait
+    for Python meanwhile)."""
+    with raw_cursor.copy(statement) as copy:
+        copy.write(data)
+
+
+def _account_line(external_id: str, a: AccountIn) -> str:
+    return (
+        "\t".join(
+            (
+                copy_text(external_id),
+                copy_text(a.name),
+                copy_text(a.email),
+                copy_text(a.organisation),
+                copy_text(a.country),
+                copy_value(a.signup_at),
+            )
+        )
+        + "\n"
+    )
 
 
 def _signal_line(s: SignalIn) -> str:
@@ -279,7 +313,6 @@ def signal_ingest_batch(*, detector: Detector, signals: list[SignalIn]) -> Inges
         accounts = _merge_accounts(fresh)
         learned = {}
         if accounts:
-            cursor.execute(_STAGE)
             ids, learned = _store_accounts(cursor, accounts, memory)
             with cursor.cursor.copy(
                 "COPY detection_signalaccount (signal_id, account_id) FROM STDIN"

@@ -81,8 +81,13 @@ INSERT INTO quarry_database_generation (id) VALUES (1) ON CONFLICT (id) DO NOTHI
 Generation = tuple  # (epoch, token, system identifier, database oid)
 
 
-def database_generation(cursor) -> Generation:
-    cursor.execute(_GENERATION)
+def database_generation(cursor, *, after: str = "") -> Generation:
+    """The generation, read by a statement that runs after `after` (one round trip for both)."""
+    if after:
+        cursor.execute(f"{after}; {_GENERATION}")
+        cursor.nextset()
+    else:
+        cursor.execute(_GENERATION)
     generation = cursor.fetchone()
     if generation[1] is None:
         cursor.execute(_GENERATION_START)
@@ -100,8 +105,9 @@ class KnownAccounts:
 
     def begin(self, cursor) -> Generation:
         """Join the ingestion side of the lock, then check the generation; returns it."""
-        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", INGEST_LOCK)
-        generation = database_generation(cursor)
+        generation = database_generation(
+            cursor, after="SELECT pg_advisory_xact_lock_shared({}, {})".format(*INGEST_LOCK)
+        )
         with self.lock:
             if generation != self.generation:
                 self.accounts = {}

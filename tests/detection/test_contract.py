@@ -5,6 +5,8 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from detection.models import Detector, Signal
 
@@ -116,6 +118,17 @@ def test_a_push_records_the_detectors_last_success(post_signals, prada):
     assert Detector.objects.get(pk=prada.pk).last_success_at is None
     assert post_signals([signal_json(1)], prada.token).status_code == 201
     assert Detector.objects.get(pk=prada.pk).last_success_at is not None
+
+
+def test_pushes_within_a_second_record_their_success_once(post_signals, prada):
+    """The last success has a resolution of a second: the pushes after the first within it
+    spend no statement on it."""
+    assert post_signals([signal_json(1)], prada.token).status_code == 201
+    first = Detector.objects.get(pk=prada.pk).last_success_at
+    with CaptureQueriesContext(connection) as queries:
+        assert post_signals([signal_json(2)], prada.token).status_code == 201
+    assert not [q for q in queries if "last_success_at" in q["sql"]]
+    assert Detector.objects.get(pk=prada.pk).last_success_at == first
 
 
 def test_a_rejected_push_is_no_success(post_signals, prada):

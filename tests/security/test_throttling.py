@@ -1,8 +1,9 @@
 """Past its budget, an API client gets 429 with Retry-After; budgets are per principal."""
 
 import pytest
-from django.core.cache import cache
+from django.db import connection
 
+from core.ratelimit import FORGET_EVERY, rate_limits_forget, rate_take
 from detection.services import detector_create
 
 
@@ -11,9 +12,7 @@ def small_budgets(db, settings):
     settings.QUARRY_API_RATE_USER = "3/min"
     settings.QUARRY_API_RATE_DETECTOR = "2/min"
     settings.QUARRY_API_RATE_ANON = "2/min"
-    cache.clear()
-    yield
-    cache.clear()
+    rate_limits_forget()
 
 
 def test_a_user_past_the_budget_gets_429_with_retry_after(client, alice):
@@ -73,3 +72,42 @@ def test_a_good_detector_is_not_held_by_anonymous_refusals(client, db):
     _, token = detector_create(name="good")
     response = client.get("/api/v1/detectors/me", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 200
+
+
+def test_a_budget_refills_at_its_rate_and_never_bursts_past_it(db):
+    """N per period: N at once, then one every period / N (the generic cell rate algorithm)."""
+    assert [rate_take("k", 3, 3600) for _ in range(3)] == [None, None, None]
+    wait = rate_take("k", 3, 3600)
+    assert wait is not None and 1190 < wait <= 1200  # one request every 20 minutes
+    with connection.cursor() as cursor:  # 20 minutes pass
+        cursor.execute("UPDATE quarry_rate_limit SET tat = tat - interval '20 minutes'")
+    assert rate_take("k", 3, 3600) is None
+    assert rate_take("k", 3, 3600) is not None  # one came back, not three
+
+
+def test_a_refused_request_spends_nothing(db):
+    rate_take("k", 1, 60)
+    for _ in range(5):
+        assert rate_take("k", 1, 60) is not None
+    with connection.cursor() as cursor:  # the minute passes
+        cursor.execute("UPDATE quarry_rate_limit SET tat = tat - interval '60 seconds'")
+    assert rate_take("k", 1, 60) is None
+
+
+def test_a_new_rate_starts_a_new_budget(db):
+    rate_take("k", 1, 60)
+    assert rate_take("k", 1, 60) is not None
+    assert rate_take("k", 100, 60) is None
+
+
+def test_budgets_of_the_past_are_forgotten(db):
+    """Callers from ever new addresses cannot grow the table: every FORGET_EVERY-th new key removes
+    the rows whose time has passed (they hold nothing an absent row would not)."""
+    rate_take("old", 1, 60)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE quarry_rate_limit SET tat = tat - interval '1 hour'")
+    for n in range(FORGET_EVERY):
+        rate_take(f"new-{n}", 1, 60)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM quarry_rate_limit WHERE key LIKE 'old@%'")
+        assert cursor.fetchone()[0] == 0
