@@ -27,6 +27,7 @@ from .services import detector_push_succeeded
 from .validation import (
     MAX_BATCH,
     MAX_JSON_DEPTH,
+    body_is_plain,
     signal_checked,
     signal_validate,
     signals_decode_fast,
@@ -131,8 +132,8 @@ def _items_from_body(request, key: str) -> tuple[list, bool]:
     return items, single
 
 
-def _respond(detector: Detector, items: list, convert) -> Response:
-    report, created_ids = ingest_items(detector, items, convert)
+def _respond(detector: Detector, items: list, convert, *, plain_text: bool = False) -> Response:
+    report, created_ids = ingest_items(detector, items, convert, plain_text=plain_text)
     if created_ids:
         signals_routing_request()
     if report[CREATED] or report[DUPLICATE]:
@@ -169,7 +170,8 @@ class SignalIngest(DetectorAPIView):
         _require_json(request)
         signals = signals_decode_fast(request.body)
         if signals is not None:
-            return _respond(request.auth, signals, signal_checked)
+            plain = body_is_plain(request.body)
+            return _respond(request.auth, signals, signal_checked, plain_text=plain)
         items, _ = _items_from_body(request, "signals")
         return _respond(request.auth, items, signal_validate)
 

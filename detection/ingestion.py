@@ -7,15 +7,17 @@ One transaction per batch, a fixed number of round trips whatever its size:
    raw COPY would: a re-send stops at the probe, and new signals are written once, not staged
    first. The unique constraint on (detector, external_id) is what makes re-sending harmless,
    including from eight threads at once: if a parallel batch stored one of them since the
-   probe, the COPY fails on it, is rolled back to a savepoint, and the signals go through a
-   temporary table and ON CONFLICT DO NOTHING, whose RETURNING tells which this request
-   created (the rest someone had already stored, and they touch nothing more);
+   probe, the COPY fails on it, the batch's transaction is rolled back (to a savepoint within
+   a larger transaction) and the signals go through a temporary table and ON CONFLICT DO
+   NOTHING, whose RETURNING tells which this request created (the rest someone had already
+   stored, and they touch nothing more);
 2. the accounts the created signals name that this process does not know (known_accounts.py)
-   are copied into a second temporary table and inserted the same way; RETURNING tells which
-   this transaction created, and one probe each finds the ids of the others;
+   are inserted from arrays (one a column) with ON CONFLICT DO NOTHING; RETURNING tells which
+   this transaction created, and one probe each finds the ids of the others and the attributes
+   stored with them;
 3. the attributes of accounts created here are new by construction, and are copied straight
-   into their table; other attributes this process has not seen stored go through a temporary
-   table and ON CONFLICT DO NOTHING;
+   into their table; attributes not stored yet of other accounts are inserted from arrays with
+   ON CONFLICT DO NOTHING;
 4. the signals' links to their accounts, new by construction too, are copied straight in.
 
 Rows that may conflict are always written in sorted key order so that two batches naming the
@@ -27,12 +29,13 @@ must keep: docs/durability.md): the 201 a detector receives means its signals ar
 is what lets a detector that got an answer forget the batch."""
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from psycopg.errors import UniqueViolation
 
-from core.pgcopy import copy_text, copy_value, text_array
+from core.pgcopy import copy_text, text_array, time_array
 
 from .known_accounts import Known, KnownAccounts, known_accounts
 from .models import Detector
@@ -42,22 +45,15 @@ CREATED = "created"
 DUPLICATE = "duplicate"
 REJECTED = "rejected"
 
-# Staging tables live as long as the database connection. They are emptied at every commit; the
-# DELETEs cover a second batch within one transaction (a feed page, a test).
+# The staging table of the way through a race (below) lives as long as the database connection.
+# It is emptied at every commit; the DELETE covers a second batch within one transaction.
 _STAGE = """
 CREATE TEMP TABLE IF NOT EXISTS quarry_signal_in (
     external_id text, kind text, severity text, confidence int, observed_at timestamptz,
     received_at timestamptz, summary text, observables jsonb, payload jsonb,
     account_external_ids text[]
 ) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS quarry_account_in (
-    external_id text, name text, email text, organisation text, country text,
-    signup_at timestamptz
-) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS quarry_attribute_in (
-    account_id bigint, type text, value text
-) ON COMMIT DELETE ROWS;
-DELETE FROM quarry_signal_in; DELETE FROM quarry_account_in; DELETE FROM quarry_attribute_in
+DELETE FROM quarry_signal_in
 """
 
 # Per item: NULL if the detector's signal is stored already, else the id it will have. OFFSET 0
@@ -87,15 +83,18 @@ ON CONFLICT (detector_id, external_id) DO NOTHING
 RETURNING external_id, id
 """
 
-# Accounts already stored are set aside by one probe of the unique index each, cheaper than the
-# speculative insertion ON CONFLICT starts for each row; ON CONFLICT still settles the race with
-# a parallel batch naming the same new account. OFFSET 0 keeps the probe a per-row subplan: as
-# an anti-join the planner, blind to the temporary table's size, may hash the whole table.
+# The accounts come as one array a column (no staging table: nothing to create, fill and empty
+# at commit). Accounts already stored are set aside by one probe of the unique index each,
+# cheaper than the speculative insertion ON CONFLICT starts for each row; ON CONFLICT still
+# settles the race with a parallel batch naming the same new account. OFFSET 0 keeps the probe
+# a per-row subplan: as an anti-join the planner, blind to the arrays' size, may hash the whole
+# table.
 _ACCOUNTS_INSERT = """
 INSERT INTO accounts_account (external_id, name, email, organisation, country, signup_at,
     platform_status, first_seen_at)
 SELECT external_id, name, email, organisation, country, signup_at, 'active', now()
-FROM quarry_account_in t
+FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[])
+    AS t(external_id, name, email, organisation, country, signup_at)
 WHERE NOT EXISTS (
     SELECT 1 FROM accounts_account a WHERE a.external_id = t.external_id OFFSET 0
 )
@@ -117,7 +116,7 @@ FROM unnest(%s::text[]) AS e JOIN accounts_account a ON a.external_id = e
 _ATTRIBUTES_INSERT = """
 INSERT INTO accounts_accountattribute (account_id, type, value, first_seen_at)
 SELECT t.account_id, t.type, t.value, now()
-FROM quarry_attribute_in t
+FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS t(account_id, type, value)
 WHERE NOT EXISTS (
     SELECT 1 FROM accounts_accountattribute x
     WHERE x.account_id = t.account_id AND x.type = t.type AND x.value = t.value OFFSET 0
@@ -173,19 +172,23 @@ def _store_accounts(
     stored: dict[str, set[Attribute]] = {}  # of accounts someone else stored
     unknown = [e for e, known in seen.items() if known is None]
     if unknown:
-        cursor.execute(_STAGE)
-        _copy(
-            raw,
-            "COPY quarry_account_in (external_id, name, email, organisation, country, "
-            "signup_at) FROM STDIN",
-            "".join(_account_line(e, accounts[e]) for e in unknown),
+        given = [accounts[e] for e in unknown]
+        cursor.execute(
+            _ACCOUNTS_INSERT,
+            [
+                text_array(unknown),
+                text_array(a.name for a in given),
+                text_array(a.email for a in given),
+                text_array(a.organisation for a in given),
+                text_array(a.country for a in given),
+                time_array(a.signup_at for a in given),
+            ],
         )
-        cursor.execute(_ACCOUNTS_INSERT)
         created = dict(cursor.fetchall())
         ids.update(created)
         others = [e for e in unknown if e not in created]
         if others:
-            cursor.execute(_ACCOUNT_IDS, [others])
+            cursor.execute(_ACCOUNT_IDS, [text_array(others)])
             for e, account_id, attributes in cursor.fetchall():
                 ids[e] = account_id
                 stored[e] = {Attribute(*x) for x in attributes or ()}
@@ -215,13 +218,16 @@ def _store_accounts(
             if not new:
                 continue
             learned[e] = (ids[e], a.attributes)
-        account_id = ids[e]
-        rows += [f"{account_id}\t{x.type}\t{copy_text(x.value)}\n" for x in new]
+        rows += [(ids[e], x) for x in new]
     if rows:
-        if not unknown:
-            cursor.execute(_STAGE)
-        _copy(raw, "COPY quarry_attribute_in (account_id, type, value) FROM STDIN", "".join(rows))
-        cursor.execute(_ATTRIBUTES_INSERT)
+        cursor.execute(
+            _ATTRIBUTES_INSERT,
+            [
+                "{" + ",".join(str(account_id) for account_id, _ in rows) + "}",
+                text_array(x.type for _, x in rows),
+                text_array(x.value for _, x in rows),
+            ],
+        )
     return ids, learned
 
 
@@ -232,70 +238,91 @@ def _copy(raw_cursor, statement: str, data: str) -> None:
         copy.write(data)
 
 
-def _account_line(external_id: str, a: AccountIn) -> str:
-    return (
-        "\t".join(
-            (
-                copy_text(external_id),
-                copy_text(a.name),
-                copy_text(a.email),
-                copy_text(a.organisation),
-                copy_text(a.country),
-                copy_value(a.signup_at),
-            )
-        )
-        + "\n"
-    )
-
-
 def _signal_line(s: SignalIn) -> str:
     """The columns from external_id on as a COPY text line, as both ways of storing signals
-    copy them (written out here: psycopg's row-by-row adaptation costs several times more)."""
-    fields = (
-        copy_text(s.external_id),
-        s.kind,
-        s.severity,
-        str(s.confidence),
-        s.observed_at.isoformat(),
-        "now",  # received_at: as COPY reads it, the transaction's start, as now() is
-        copy_text(s.summary),
-        copy_text(s.observables_json),
-        copy_text(s.payload_json),
-        # What the detector named, kept beside the links for verify_integrity.
-        copy_text(text_array(sorted({a.external_id for a in s.accounts}))),
+    copy them (written out here: psycopg's row-by-row adaptation costs several times more).
+    received_at is "now": as COPY reads it, the transaction's start, as now() is. The last
+    column is what the detector named, kept beside the links for verify_integrity."""
+    named = copy_text(text_array(sorted({a.external_id for a in s.accounts})))
+    return (
+        f"{copy_text(s.external_id)}\t{s.kind}\t{s.severity}\t{s.confidence}\t"
+        f"{s.observed_at.isoformat()}\tnow\t{copy_text(s.summary)}\t"
+        f"{copy_text(s.observables_json)}\t{copy_text(s.payload_json)}\t{named}\n"
     )
-    return "\t".join(fields) + "\n"
 
 
-def _signals_store(cursor, detector_id: int, unique: list[SignalIn]) -> dict[str, int]:
-    """Store the signals not stored yet (`unique` sorted by external_id); returns the id of
-    each signal this call created, by external_id."""
+def _signal_line_plain(s: SignalIn) -> str:
+    """_signal_line for a signal none of whose text holds a backslash, tab, newline, carriage
+    return or double quote: nothing to escape."""
+    named = '{"' + '","'.join(sorted({a.external_id for a in s.accounts})) + '"}'
+    return (
+        f"{s.external_id}\t{s.kind}\t{s.severity}\t{s.confidence}\t"
+        f"{s.observed_at.isoformat()}\tnow\t{s.summary}\t"
+        f"{s.observables_json}\t{s.payload_json}\t{named if s.accounts else '{}'}\n"
+    )
+
+
+# How _signals_store meets a parallel batch that stored one of its signals after the probe:
+SAVEPOINT = "savepoint"  # roll the COPY back to a savepoint and take the careful way
+RAISE = "raise"  # let the COPY's UniqueViolation end the transaction (the caller runs it again)
+CAREFUL = "careful"  # no COPY: the careful way at once
+
+
+def _signals_store(
+    cursor, detector_id: int, unique: list[SignalIn], line: Callable[[SignalIn], str], race: str
+) -> dict[str, int]:
+    """Store the signals not stored yet (`unique` sorted by external_id) as `line` writes them;
+    returns the id of each signal this call created, by external_id."""
     cursor.execute(_SIGNALS_NEW, [detector_id, text_array(s.external_id for s in unique)])
     ids = dict(cursor.fetchall())
     new = [s for s in unique if ids[s.external_id] is not None]
     if not new:
         return {}
-    try:
-        with transaction.atomic(), cursor.cursor.copy(_SIGNALS_COPY) as copy:
-            copy.write(
-                "".join(f"{ids[s.external_id]}\t{detector_id}\t{_signal_line(s)}" for s in new)
-            )
-        return {s.external_id: ids[s.external_id] for s in new}
-    except UniqueViolation:
-        pass  # a parallel batch stored some of them since the probe: rolled back, see below
+    if race != CAREFUL:
+        data = "".join(f"{ids[s.external_id]}\t{detector_id}\t{line(s)}" for s in new)
+        try:
+            guard = transaction.atomic() if race == SAVEPOINT else nullcontext()
+            with guard, cursor.cursor.copy(_SIGNALS_COPY) as copy:
+                copy.write(data)
+            return {s.external_id: ids[s.external_id] for s in new}
+        except UniqueViolation:
+            if race == RAISE:
+                raise
+            # Rolled back to the savepoint: the careful way, below.
     cursor.execute(_STAGE)
     with cursor.cursor.copy(
         "COPY quarry_signal_in (external_id, kind, severity, confidence, observed_at, "
         "received_at, summary, observables, payload, account_external_ids) FROM STDIN"
     ) as copy:
-        copy.write("".join(_signal_line(s) for s in new))
+        copy.write("".join(line(s) for s in new))
     cursor.execute(_SIGNALS_INSERT, [detector_id])
     return dict(cursor.fetchall())
 
 
-@transaction.atomic
-def signal_ingest_batch(*, detector: Detector, signals: list[SignalIn]) -> IngestResult:
-    """Store the signals a detector sent; each is created once, whoever sends it how often."""
+def signal_ingest_batch(
+    *, detector: Detector, signals: list[SignalIn], plain_text: bool = False
+) -> IngestResult:
+    """Store the signals a detector sent; each is created once, whoever sends it how often.
+    `plain_text`: the caller vouches that no text of the signals holds a backslash, tab,
+    newline, carriage return or double quote (as in a JSON body that holds no backslash, tab,
+    newline or carriage return anywhere: validation.body_is_plain), so none needs escaping.
+
+    A batch of its own (a push) copies its new signals without a savepoint; if a parallel
+    batch stored one of them after the probe, the whole transaction is rolled back and the
+    batch runs again the careful way. Within a larger transaction (a feed page, a test) the
+    copy is guarded by a savepoint instead."""
+    if connection.in_atomic_block:
+        with transaction.atomic():
+            return _ingest(detector, signals, plain_text, SAVEPOINT)
+    try:
+        with transaction.atomic():
+            return _ingest(detector, signals, plain_text, RAISE)
+    except UniqueViolation:
+        with transaction.atomic():
+            return _ingest(detector, signals, plain_text, CAREFUL)
+
+
+def _ingest(detector: Detector, signals: list[SignalIn], plain_text: bool, race: str):
     statuses = [DUPLICATE] * len(signals)
     first: dict[str, int] = {}
     for index, signal in enumerate(signals):
@@ -306,7 +333,8 @@ def signal_ingest_batch(*, detector: Detector, signals: list[SignalIn]) -> Inges
     memory = known_accounts()
     with connection.cursor() as cursor:
         generation = memory.begin(cursor)
-        created = _signals_store(cursor, detector.pk, unique)
+        line = _signal_line_plain if plain_text else _signal_line
+        created = _signals_store(cursor, detector.pk, unique, line, race)
         if not created:
             return IngestResult(statuses)
         fresh = [s for s in unique if s.external_id in created]
@@ -332,9 +360,14 @@ def signal_ingest_batch(*, detector: Detector, signals: list[SignalIn]) -> Inges
 
 
 def ingest_items(
-    detector: Detector, items: list, convert: Callable[[object], SignalIn]
+    detector: Detector,
+    items: list,
+    convert: Callable[[object], SignalIn],
+    *,
+    plain_text: bool = False,
 ) -> tuple[dict, list[int]]:
-    """Validate every item, store the valid ones, and report on each by index."""
+    """Validate every item, store the valid ones, and report on each by index (`plain_text`:
+    see signal_ingest_batch)."""
     report: list[dict] = [{}] * len(items)
     valid: list[SignalIn] = []
     positions: list[int] = []
@@ -354,7 +387,7 @@ def ingest_items(
         positions.append(index)
     created_ids: list[int] = []
     if valid:
-        result = signal_ingest_batch(detector=detector, signals=valid)
+        result = signal_ingest_batch(detector=detector, signals=valid, plain_text=plain_text)
         created_ids = result.created_ids
         for signal, index, state in zip(valid, positions, result.statuses, strict=True):
             report[index] = {"index": index, "external_id": signal.external_id, "status": state}

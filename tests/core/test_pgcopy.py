@@ -98,3 +98,27 @@ def test_the_apps_login_loads_with_every_index_in_place(db):
     with transaction.atomic(), indexes_deferred("detection_signal") as deferred:
         assert not deferred
         assert "signal_observed" in _indexes("detection_signal")
+
+
+ARRAYS = [
+    [],
+    ["plain"],
+    ["", ""],
+    ["NULL", "a,b", "{c}", " spaced "],
+    ['a","b'],  # a value that holds the separator: still one element
+    ["x\\y", 'q"', '\\"'],
+    ["ünï", "\t tab"],
+]
+
+
+@pytest.mark.parametrize("values", ARRAYS)
+def test_a_text_array_reads_back_as_given(db, values):
+    from core.pgcopy import text_array, time_array
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT %s::text[], %s::text[]", [text_array(values), text_array(iter(values))]
+        )
+        assert cursor.fetchone() == (values, values)
+        cursor.execute("SELECT %s::timestamptz[]", [time_array([None, None])])
+        assert cursor.fetchone()[0] == [None, None]

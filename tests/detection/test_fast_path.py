@@ -5,10 +5,17 @@ the slow path, whose answers and messages are the API's."""
 import json
 
 import pytest
+from django.db import connection
 
 from accounts.models import Account
 from detection.models import Signal
-from detection.validation import ItemErrors, signal_validate, signals_decode_fast
+from detection.services import detector_create
+from detection.validation import (
+    ItemErrors,
+    body_is_plain,
+    signal_validate,
+    signals_decode_fast,
+)
 
 from .conftest import signal_json, signals_comparable
 
@@ -170,3 +177,40 @@ def test_both_paths_store_the_same_rows(prada, post_signals):
     account = Account.objects.get(external_id=base["accounts"][0]["external_id"])
     assert account.country == "FR"
     assert account.signup_at.isoformat() == "2025-05-05T03:05:05+00:00"
+
+
+def _stored(detector) -> list:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT external_id, kind, severity, confidence, observed_at, summary, observables, "
+            "payload, account_external_ids FROM detection_signal WHERE detector_id = %s "
+            "ORDER BY external_id",
+            [detector.pk],
+        )
+        return cursor.fetchall()
+
+
+def test_a_plain_body_is_stored_as_an_escaped_one(post_signals, prada):
+    """A body with no backslash, tab or line break anywhere is copied without escaping its
+    text; the same signals in a body that needs escaping elsewhere are stored identically."""
+    other, token = detector_create(name="escaped")
+    items = [
+        signal_json(1, summary="commas, {braces} and 'quotes' and ünïcödé", payload={"a": [1]}),
+        signal_json(2, accounts=["acct x,{y}", "acct NULL", {"external_id": "ä-acct"}]),
+        signal_json(3, accounts=[]),
+    ]
+    plain = json.dumps({"signals": items}, ensure_ascii=False, separators=(",", ":")).encode()
+    assert body_is_plain(plain)
+    escaped = json.dumps({"signals": items}, ensure_ascii=False, indent=1).encode()
+    assert not body_is_plain(escaped) and signals_decode_fast(escaped) is not None
+    assert post_signals(plain, prada.token).status_code == 201
+    assert post_signals(escaped, token).status_code == 201
+    assert _stored(prada) == _stored(other)
+    assert _stored(prada)[2][-1] == []
+    assert _stored(prada)[1][-1] == ["acct NULL", "acct x,{y}", "ä-acct"]
+
+
+@pytest.mark.parametrize("text", ["tab\there", "line\nbreak", "cr\rhere", "back\\slash", 'q"uote'])
+def test_a_body_with_text_to_escape_is_not_plain(text):
+    body = json.dumps({"signals": [signal_json(1, summary=text)]}).encode()
+    assert not body_is_plain(body)

@@ -3,9 +3,10 @@ text format must escape arrive as sent, and a signal a parallel batch stored aft
 a duplicate, stored once, not a failed batch."""
 
 import threading
+from contextlib import nullcontext
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from accounts.models import Account
 from detection.ingestion import CREATED, DUPLICATE, signal_ingest_batch
@@ -44,17 +45,20 @@ def test_values_copy_must_escape_are_stored_as_sent(prada, post_signals):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_signal_a_parallel_batch_stores_after_the_probe_is_a_duplicate():
+@pytest.mark.parametrize("within", [False, True], ids=["own transaction", "larger transaction"])
+def test_a_signal_a_parallel_batch_stores_after_the_probe_is_a_duplicate(within):
     """The other batch's row is written but not committed when this one probes: the probe does
     not see it, the COPY waits on it and fails once it commits, and the batch goes the ON
-    CONFLICT way, which reports the signal as someone else's."""
+    CONFLICT way (run again in a transaction of its own, from a savepoint within a larger
+    one), which reports the signal as someone else's."""
     detector, _ = detector_create(name="prada")
     results, errors = [], []
 
     def send():
         try:
             batch = [signal_validate(signal_json(n)) for n in (1, 2)]
-            results.append(signal_ingest_batch(detector=detector, signals=batch))
+            with transaction.atomic() if within else nullcontext():
+                results.append(signal_ingest_batch(detector=detector, signals=batch))
         except Exception as exc:
             errors.append(exc)
         finally:
@@ -89,3 +93,46 @@ def test_a_signal_a_parallel_batch_stores_after_the_probe_is_a_duplicate():
     assert sorted(stored.accounts.values_list("external_id", flat=True)) == ["acct-a-1", "acct-b-1"]
     # The other batch's signal keeps what it was stored with: no links, no accounts of its own.
     assert not Account.objects.filter(external_id__in=["acct-a-2", "acct-b-2"]).exists()
+
+
+@pytest.mark.django_db
+def test_account_fields_and_attributes_arrive_as_sent(prada, post_signals):
+    """Accounts and the attributes of accounts stored before travel as array literals: quotes,
+    backslashes, braces, commas and the word NULL arrive as sent, and an absent signup_at is
+    NULL."""
+    awkward = 'Ada "the" \\ {x}, NULL'
+    first = signal_json(1)
+    first["accounts"] = [
+        {
+            "external_id": "acct-a",
+            "name": awkward,
+            "email": "a,b@example.test",
+            "organisation": "{Org}",
+            "country": "gb",
+            "signup_at": "2026-01-02T03:04:05-08:00",
+        },
+        {"external_id": "acct-b", "name": "NULL"},
+    ]
+    assert post_signals({"signals": [first]}, prada.token).status_code == 201
+    # The same accounts again, from a process that does not know them, with a new attribute.
+    from detection.known_accounts import known_accounts
+
+    known_accounts().accounts.clear()
+    second = signal_json(2)
+    second["accounts"] = [
+        {"external_id": "acct-a", "attributes": [{"type": "ip", "value": awkward}]},
+        "acct-b",
+    ]
+    assert post_signals({"signals": [second]}, prada.token).status_code == 201
+
+    a = Account.objects.get(external_id="acct-a")
+    assert (a.name, a.email, a.organisation, a.country) == (
+        awkward,
+        "a,b@example.test",
+        "{Org}",
+        "GB",
+    )
+    assert a.signup_at.isoformat() == "2026-01-02T11:04:05+00:00"
+    assert list(a.attributes.values_list("type", "value")) == [("ip", awkward)]
+    b = Account.objects.get(external_id="acct-b")
+    assert b.name == "NULL" and b.signup_at is None
