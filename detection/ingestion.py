@@ -161,12 +161,12 @@ def _merge_accounts(signals: list[SignalIn]) -> dict[str, AccountIn]:
 
 
 def _store_accounts(
-    cursor, accounts: dict[str, AccountIn], memory: KnownAccounts
+    cursor, accounts: dict[str, AccountIn], memory: KnownAccounts, plain_text: bool
 ) -> tuple[dict[str, int], dict[str, tuple[int, list[Attribute]]]]:
     """Store the accounts the created signals name and the attributes not yet stored. Returns
     every account's id, and what the batch teaches the memory once it commits."""
     raw = cursor.cursor
-    seen: dict[str, Known | None] = {e: memory.get(e) for e in accounts}
+    seen: dict[str, Known | None] = memory.get_many(accounts)
     ids = {e: known.id for e, known in seen.items() if known is not None}
     created: dict[str, int] = {}
     stored: dict[str, set[Attribute]] = {}  # of accounts someone else stored
@@ -198,7 +198,7 @@ def _store_accounts(
             raw,
             "COPY accounts_accountattribute (account_id, type, value, first_seen_at) FROM STDIN",
             "".join(
-                f"{account_id}\t{x.type}\t{copy_text(x.value)}\tnow\n"
+                f"{account_id}\t{x.type}\t{x.value if plain_text else copy_text(x.value)}\tnow\n"
                 for e, account_id in created.items()
                 for x in dict.fromkeys(accounts[e].attributes)
             ),
@@ -341,7 +341,7 @@ def _ingest(detector: Detector, signals: list[SignalIn], plain_text: bool, race:
         accounts = _merge_accounts(fresh)
         learned = {}
         if accounts:
-            ids, learned = _store_accounts(cursor, accounts, memory)
+            ids, learned = _store_accounts(cursor, accounts, memory, plain_text)
             with cursor.cursor.copy(
                 "COPY detection_signalaccount (signal_id, account_id) FROM STDIN"
             ) as copy:

@@ -117,6 +117,10 @@ class KnownAccounts:
     def get(self, external_id: str) -> Known | None:
         return self.accounts.get(external_id.encode())
 
+    def get_many(self, external_ids: Iterable[str]) -> dict[str, Known | None]:
+        get = self.accounts.get
+        return {e: get(e.encode()) for e in external_ids}
+
     def learn(self, generation: Generation, stored: dict[str, tuple[int, list[Attribute]]]):
         """After a commit: these accounts exist with (at least) these attributes."""
         with self.lock:
