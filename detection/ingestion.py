@@ -106,11 +106,9 @@ RETURNING external_id, id
 # The ids of accounts someone else stored, and the attributes stored with them: a new statement,
 # so it also sees the account a parallel batch committed while the insert above waited on it.
 _ACCOUNT_IDS = """
-SELECT e, a.id, (
-    SELECT array_agg(ARRAY[x.type::text, x.value::text])
-    FROM accounts_accountattribute x WHERE x.account_id = a.id
-)
+SELECT e, a.id, x.type, x.value
 FROM unnest(%s::text[]) AS e JOIN accounts_account a ON a.external_id = e
+LEFT JOIN accounts_accountattribute x ON x.account_id = a.id
 """
 
 _ATTRIBUTES_INSERT = """
@@ -189,9 +187,11 @@ def _store_accounts(
         others = [e for e in unknown if e not in created]
         if others:
             cursor.execute(_ACCOUNT_IDS, [text_array(others)])
-            for e, account_id, attributes in cursor.fetchall():
+            for e, account_id, kind, value in cursor.fetchall():
                 ids[e] = account_id
-                stored[e] = {Attribute(*x) for x in attributes or ()}
+                there = stored.setdefault(e, set())
+                if kind is not None:
+                    there.add(Attribute(kind, value))
     if created:
         # "now" as COPY reads it is the transaction's start, as now() is.
         _copy(
