@@ -2,15 +2,17 @@
 
 One transaction per batch, a fixed number of round trips whatever its size:
 
-1. one statement finds which signals are stored already (one probe of the unique index each)
-   and hands out ids for the others, which are then copied straight into their table, as a
-   raw COPY would: a re-send stops at the probe, and new signals are written once, not staged
-   first. The unique constraint on (detector, external_id) is what makes re-sending harmless,
-   including from eight threads at once: if a parallel batch stored one of them since the
-   probe, the COPY fails on it, the batch's transaction is rolled back (to a savepoint within
-   a larger transaction) and the signals go through a temporary table and ON CONFLICT DO
-   NOTHING, whose RETURNING tells which this request created (the rest someone had already
-   stored, and they touch nothing more);
+1. one statement hands out ids for the signals if the first and the last are not stored (a new
+   batch), else finds which are stored already (one probe of the unique index each) and hands
+   out ids for the others; the new ones are then copied straight into their table, as a raw
+   COPY would: a re-send stops at the probe, and new signals are written once, not staged
+   first. The unique constraint on (detector, external_id) is what makes this exact, and
+   re-sending harmless, including from eight threads at once: if one of them is stored (by a
+   parallel batch since the probe, or in the middle of a batch taken to be new), the COPY fails
+   on it, the batch's transaction is rolled back (to a savepoint within a larger transaction)
+   and the signals go through a temporary table and ON CONFLICT DO NOTHING, whose RETURNING
+   tells which this request created (the rest someone had already stored, and they touch
+   nothing more);
 2. the accounts the created signals name that this process does not know (known_accounts.py)
    are inserted from arrays (one a column) with ON CONFLICT DO NOTHING; RETURNING tells which
    this transaction created, and one probe each finds the ids of the others and the attributes
@@ -64,6 +66,19 @@ SELECT e, CASE WHEN NOT EXISTS (
     SELECT 1 FROM detection_signal s WHERE s.detector_id = %s AND s.external_id = e OFFSET 0
 ) THEN nextval((SELECT pg_get_serial_sequence('detection_signal', 'id')::regclass)) END
 FROM unnest(%s::text[]) AS e
+"""
+
+# A batch whose first and last signals (in external_id order) are not stored is taken to be new
+# throughout: ids are drawn for all of it at once, and no item is probed. A signal stored already
+# in between makes the COPY fail on the unique constraint, and the batch goes the careful way.
+# NULL (a re-send, mostly): probe every item.
+_SIGNALS_IDS = """
+SELECT CASE WHEN NOT EXISTS (
+    SELECT 1 FROM detection_signal s WHERE s.detector_id = %s AND s.external_id = ANY(%s::text[])
+) THEN ARRAY(
+    SELECT nextval((SELECT pg_get_serial_sequence('detection_signal', 'id')::regclass))
+    FROM generate_series(1, %s)
+) END
 """
 
 _SIGNALS_COPY = (
@@ -273,11 +288,20 @@ def _signals_store(
 ) -> dict[str, int]:
     """Store the signals not stored yet (`unique` sorted by external_id) as `line` writes them;
     returns the id of each signal this call created, by external_id."""
-    cursor.execute(_SIGNALS_NEW, [detector_id, text_array(s.external_id for s in unique)])
-    ids = dict(cursor.fetchall())
-    new = [s for s in unique if ids[s.external_id] is not None]
-    if not new:
-        return {}
+    drawn = None
+    if race != CAREFUL:
+        ends = text_array({unique[0].external_id, unique[-1].external_id})
+        cursor.execute(_SIGNALS_IDS, [detector_id, ends, len(unique)])
+        drawn = cursor.fetchone()[0]
+    if drawn is not None:
+        new = unique
+        ids = dict(zip([s.external_id for s in unique], drawn, strict=True))
+    else:
+        cursor.execute(_SIGNALS_NEW, [detector_id, text_array(s.external_id for s in unique)])
+        ids = dict(cursor.fetchall())
+        new = [s for s in unique if ids[s.external_id] is not None]
+        if not new:
+            return {}
     if race != CAREFUL:
         data = "".join(f"{ids[s.external_id]}\t{detector_id}\t{line(s)}" for s in new)
         try:

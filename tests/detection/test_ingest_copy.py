@@ -136,3 +136,28 @@ def test_account_fields_and_attributes_arrive_as_sent(prada, post_signals):
     assert list(a.attributes.values_list("type", "value")) == [("ip", awkward)]
     b = Account.objects.get(external_id="acct-b")
     assert b.name == "NULL" and b.signup_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("within", [False, True], ids=["own transaction", "larger transaction"])
+def test_a_batch_new_at_both_ends_with_a_stored_signal_between(within):
+    """A batch whose first and last signals are new is copied without probing each item; a
+    signal in between that is stored already makes the COPY fail, and the batch goes the
+    careful way: the stored one is a duplicate, the others are created once."""
+    detector, _ = detector_create(name="prada")
+    signal_ingest_batch(detector=detector, signals=[signal_validate(signal_json(2))])
+    batch = [signal_validate(signal_json(n)) for n in (1, 2, 3)]
+    with transaction.atomic() if within else nullcontext():
+        result = signal_ingest_batch(detector=detector, signals=batch)
+    assert result.statuses == [CREATED, DUPLICATE, CREATED]
+    stored = Signal.objects.filter(detector=detector)
+    assert sorted(stored.values_list("external_id", flat=True)) == [
+        "sig-000001",
+        "sig-000002",
+        "sig-000003",
+    ]
+    assert sorted(result.created_ids) == sorted(
+        stored.exclude(external_id="sig-000002").values_list("pk", flat=True)
+    )
+    again = signal_ingest_batch(detector=detector, signals=batch)
+    assert again.statuses == [DUPLICATE] * 3
