@@ -178,7 +178,6 @@ def _store_accounts(
 ) -> tuple[dict[str, int], dict[str, tuple[int, list[Attribute]]]]:
     """Store the accounts the created signals name and the attributes not yet stored. Returns
     every account's id, and what the batch teaches the memory once it commits."""
-    raw = cursor.cursor
     seen: dict[str, Known | None] = memory.get_many(accounts)
     ids = {e: known.id for e, known in seen.items() if known is not None}
     created: dict[str, int] = {}
@@ -210,7 +209,7 @@ def _store_accounts(
     if created:
         # "now" as COPY reads it is the transaction's start, as now() is.
         _copy(
-            raw,
+            cursor,
             "COPY accounts_accountattribute (account_id, type, value, first_seen_at) FROM STDIN",
             "".join(
                 f"{account_id}\t{x.type}\t{x.value if plain_text else copy_text(x.value)}\tnow\n"
@@ -246,10 +245,10 @@ def _store_accounts(
     return ids, learned
 
 
-def _copy(raw_cursor, statement: str, data: str) -> None:
+def _copy(cursor, statement: str, data: str) -> None:
     """COPY text-format lines, built before the COPY starts (so that the server does not wait
-    for Python meanwhile)."""
-    with raw_cursor.copy(statement) as copy:
+    for Python meanwhile). psycopg's UniqueViolation comes out as it is (the raw cursor)."""
+    with cursor.cursor.copy(statement) as copy:
         copy.write(data)
 
 
@@ -305,20 +304,20 @@ def _signals_store(
     if race != CAREFUL:
         data = "".join(f"{ids[s.external_id]}\t{detector_id}\t{line(s)}" for s in new)
         try:
-            guard = transaction.atomic() if race == SAVEPOINT else nullcontext()
-            with guard, cursor.cursor.copy(_SIGNALS_COPY) as copy:
-                copy.write(data)
+            with transaction.atomic() if race == SAVEPOINT else nullcontext():
+                _copy(cursor, _SIGNALS_COPY, data)
             return {s.external_id: ids[s.external_id] for s in new}
         except UniqueViolation:
             if race == RAISE:
                 raise
             # Rolled back to the savepoint: the careful way, below.
     cursor.execute(_STAGE)
-    with cursor.cursor.copy(
+    _copy(
+        cursor,
         "COPY quarry_signal_in (external_id, kind, severity, confidence, observed_at, "
-        "received_at, summary, observables, payload, account_external_ids) FROM STDIN"
-    ) as copy:
-        copy.write("".join(line(s) for s in new))
+        "received_at, summary, observables, payload, account_external_ids) FROM STDIN",
+        "".join(line(s) for s in new),
+    )
     cursor.execute(_SIGNALS_INSERT, [detector_id])
     return dict(cursor.fetchall())
 
@@ -366,16 +365,15 @@ def _ingest(detector: Detector, signals: list[SignalIn], plain_text: bool, race:
         learned = {}
         if accounts:
             ids, learned = _store_accounts(cursor, accounts, memory, plain_text)
-            with cursor.cursor.copy(
-                "COPY detection_signalaccount (signal_id, account_id) FROM STDIN"
-            ) as copy:
-                copy.write(
-                    "".join(
-                        f"{created[s.external_id]}\t{account_id}\n"
-                        for s in fresh
-                        for account_id in {ids[a.external_id] for a in s.accounts}
-                    )
-                )
+            _copy(
+                cursor,
+                "COPY detection_signalaccount (signal_id, account_id) FROM STDIN",
+                "".join(
+                    f"{created[s.external_id]}\t{account_id}\n"
+                    for s in fresh
+                    for account_id in {ids[a.external_id] for a in s.accounts}
+                ),
+            )
     if learned:
         transaction.on_commit(lambda: memory.learn(generation, learned))
     for external_id in created:

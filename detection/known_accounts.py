@@ -81,13 +81,16 @@ INSERT INTO quarry_database_generation (id) VALUES (1) ON CONFLICT (id) DO NOTHI
 Generation = tuple  # (epoch, token, system identifier, database oid)
 
 
-def database_generation(cursor, *, after: str = "") -> Generation:
-    """The generation, read by a statement that runs after `after` (one round trip for both)."""
-    if after:
-        cursor.execute(f"{after}; {_GENERATION}")
-        cursor.nextset()
-    else:
-        cursor.execute(_GENERATION)
+# One round trip: the shared side of the lock, then the generation, read by a statement that
+# runs once the lock is held (the two run in order).
+_LOCK_AND_GENERATION = "SELECT pg_advisory_xact_lock_shared({}, {}); {}"
+
+
+def database_generation(cursor) -> Generation:
+    """Join the ingestion side of the lock, then read the generation (starting one if the table
+    is empty)."""
+    cursor.execute(_LOCK_AND_GENERATION.format(*INGEST_LOCK, _GENERATION))
+    cursor.nextset()
     generation = cursor.fetchone()
     if generation[1] is None:
         cursor.execute(_GENERATION_START)
@@ -105,9 +108,7 @@ class KnownAccounts:
 
     def begin(self, cursor) -> Generation:
         """Join the ingestion side of the lock, then check the generation; returns it."""
-        generation = database_generation(
-            cursor, after="SELECT pg_advisory_xact_lock_shared({}, {})".format(*INGEST_LOCK)
-        )
+        generation = database_generation(cursor)
         with self.lock:
             if generation != self.generation:
                 self.accounts = {}
