@@ -15,11 +15,10 @@ One transaction per batch, a fixed number of round trips whatever its size:
    nothing more);
 2. the accounts the created signals name that this process does not know (known_accounts.py)
    are inserted from arrays (one a column) with ON CONFLICT DO NOTHING; RETURNING tells which
-   this transaction created, and one probe each finds the ids of the others and the attributes
-   stored with them;
+   this transaction created, and one probe each finds the ids of the others;
 3. the attributes of accounts created here are new by construction, and are copied straight
-   into their table; attributes not stored yet of other accounts are inserted from arrays with
-   ON CONFLICT DO NOTHING;
+   into their table; those of other accounts that this process does not know to be stored are
+   inserted from arrays with ON CONFLICT DO NOTHING, after one probe each of the unique index;
 4. the signals' links to their accounts, new by construction too, are copied straight in.
 
 Rows that may conflict are always written in sorted key order so that two batches naming the
@@ -118,12 +117,16 @@ ON CONFLICT (external_id) DO NOTHING
 RETURNING external_id, id
 """
 
-# The ids of accounts someone else stored, and the attributes stored with them: a new statement,
-# so it also sees the account a parallel batch committed while the insert above waited on it.
+# The ids of accounts someone else stored: a new statement, so it also sees the account a
+# parallel batch committed while the insert above waited on it. A probe of the unique index each,
+# whatever the statistics say: as a join, the planner hashed the whole account table for every
+# batch (30 ms at 80,000 accounts); and after a purge, with statistics that took the tables for
+# empty, a join with the accounts' attributes compared every attribute with every account (7 s
+# a batch). The attributes are therefore not read back here but inserted like any others below,
+# one probe of their own unique key each.
 _ACCOUNT_IDS = """
-SELECT e, a.id, x.type, x.value
-FROM unnest(%s::text[]) AS e JOIN accounts_account a ON a.external_id = e
-LEFT JOIN accounts_accountattribute x ON x.account_id = a.id
+SELECT e, (SELECT a.id FROM accounts_account a WHERE a.external_id = e)
+FROM unnest(%s::text[]) AS e
 """
 
 _ATTRIBUTES_INSERT = """
@@ -181,7 +184,6 @@ def _store_accounts(
     seen: dict[str, Known | None] = memory.get_many(accounts)
     ids = {e: known.id for e, known in seen.items() if known is not None}
     created: dict[str, int] = {}
-    stored: dict[str, set[Attribute]] = {}  # of accounts someone else stored
     unknown = [e for e, known in seen.items() if known is None]
     if unknown:
         given = [accounts[e] for e in unknown]
@@ -201,11 +203,7 @@ def _store_accounts(
         others = [e for e in unknown if e not in created]
         if others:
             cursor.execute(_ACCOUNT_IDS, [text_array(others)])
-            for e, account_id, kind, value in cursor.fetchall():
-                ids[e] = account_id
-                there = stored.setdefault(e, set())
-                if kind is not None:
-                    there.add(Attribute(kind, value))
+            ids.update(cursor.fetchall())
     if created:
         # "now" as COPY reads it is the transaction's start, as now() is.
         _copy(
@@ -224,9 +222,8 @@ def _store_accounts(
         if known is None:
             if e in created:
                 continue
-            there = stored[e]
-            new = [x for x in a.attributes if x not in there]
-            learned[e] = (ids[e], [*there, *new])
+            new = list(dict.fromkeys(a.attributes))
+            learned[e] = (ids[e], new)
         else:
             new = known.missing(a.attributes)
             if not new:

@@ -1,0 +1,152 @@
+"""Ingestion's statements cost a few index probes per account whatever the planner's statistics
+say. After a purge, an ANALYZE that finds pages but no live rows makes the planner take the
+account tables for empty however much they grow afterwards; a join between the batch's accounts
+and their attributes then compared every stored attribute with every account of the batch
+(seconds a batch, quadratic in the table). The work of each statement is read from EXPLAIN
+ANALYZE as the rows its plan's nodes produced, which does not depend on the machine's speed."""
+
+import json
+
+import pytest
+from django.db import connection
+
+from accounts.models import Account, AccountAttribute
+from core.pgcopy import text_array, time_array
+from detection import ingestion
+from detection.ingestion import CREATED, signal_ingest_batch
+from detection.known_accounts import known_accounts
+from detection.models import SignalAccount
+from detection.services import detector_create
+from detection.validation import signal_validate
+
+from .conftest import signal_json
+
+OTHERS = 3000  # accounts another process stored, with 3 attributes each
+TYPES = ("ip", "device_fingerprint", "payment_fingerprint")
+
+
+def _work(cursor, statement: str, params: list) -> int:
+    """The rows every node of the statement's plan produced, summed over its loops."""
+    cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, params)
+    plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    total, nodes = 0, [plan[0]["Plan"]]
+    while nodes:
+        node = nodes.pop()
+        total += node["Actual Rows"] * node["Actual Loops"]
+        nodes.extend(node.get("Plans", []))
+    return total
+
+
+def _accounts_with_attributes(cursor, prefix: str, count: int) -> None:
+    cursor.execute(
+        "INSERT INTO accounts_account (external_id, name, email, organisation, country, "
+        "platform_status, first_seen_at) SELECT %s || g, '', '', '', '', 'active', now() "
+        "FROM generate_series(1, %s) g",
+        [prefix, count],
+    )
+    cursor.execute(
+        "INSERT INTO accounts_accountattribute (account_id, type, value, first_seen_at) "
+        "SELECT a.id, t, t || '-' || a.external_id, now() FROM accounts_account a, "
+        "unnest(%s::text[]) t WHERE a.external_id LIKE %s",
+        [list(TYPES), prefix + "%"],
+    )
+
+
+@pytest.fixture
+def stale_statistics():
+    """Account tables whose statistics say "empty" while they hold OTHERS accounts."""
+    with connection.cursor() as cursor:
+        _accounts_with_attributes(cursor, "purged-", 2000)
+        cursor.execute(
+            "DELETE FROM accounts_accountattribute WHERE account_id IN "
+            "(SELECT id FROM accounts_account WHERE external_id LIKE 'purged-%')"
+        )
+        cursor.execute("DELETE FROM accounts_account WHERE external_id LIKE 'purged-%'")
+        cursor.execute("ANALYZE accounts_account, accounts_accountattribute")
+        cursor.execute(
+            "SELECT relname, reltuples, relpages FROM pg_class "
+            "WHERE relname IN ('accounts_account', 'accounts_accountattribute')"
+        )
+        for name, tuples, pages in cursor.fetchall():
+            assert tuples == 0 and pages > 0, name
+        _accounts_with_attributes(cursor, "other-", OTHERS)
+
+
+@pytest.mark.django_db
+def test_reading_the_ids_of_accounts_stored_elsewhere_probes_each_once(stale_statistics):
+    names = [f"other-{n}" for n in range(1, 1001)]
+    with connection.cursor() as cursor:
+        work = _work(cursor, ingestion._ACCOUNT_IDS, [text_array(names)])
+    # The unnested names and one probe each. The join it replaces produced 9,000,000 rows here.
+    assert work <= 3 * len(names)
+
+
+@pytest.mark.django_db
+def test_inserting_accounts_and_attributes_probes_each_once(stale_statistics):
+    names = [f"other-{n}" for n in range(1, 501)] + [f"new-{n}" for n in range(500)]
+    attributes = [(f"other-{n}", t) for n in range(1, 1001) for t in TYPES]
+    with connection.cursor() as cursor:
+        blank = text_array([""] * len(names))
+        work = _work(
+            cursor,
+            ingestion._ACCOUNTS_INSERT,
+            [text_array(names), blank, blank, blank, blank, time_array([None] * len(names))],
+        )
+        assert work <= 5 * len(names)
+        cursor.execute(
+            "SELECT external_id, id FROM accounts_account WHERE external_id LIKE 'other-%'"
+        )
+        ids = dict(cursor.fetchall())
+        work = _work(
+            cursor,
+            ingestion._ATTRIBUTES_INSERT,
+            [
+                "{" + ",".join(str(ids[e]) for e, _ in attributes) + "}",
+                text_array(t for _, t in attributes),
+                text_array(f"{t}-{e}" for e, t in attributes),
+            ],
+        )
+        assert work <= 3 * len(attributes)
+    assert AccountAttribute.objects.filter(account__external_id__startswith="other-").count() == (
+        3 * OTHERS
+    )
+
+
+@pytest.mark.django_db
+def test_a_batch_naming_accounts_stored_elsewhere_links_them_and_adds_only_new_attributes(
+    stale_statistics, django_capture_on_commit_callbacks
+):
+    detector, _ = detector_create(name="prada")
+    named = [f"other-{n}" for n in range(1, 201)]
+    items = []
+    for n, external_id in enumerate(named):
+        item = signal_json(n)
+        item["accounts"] = [
+            {
+                "external_id": external_id,
+                # One stored attribute, one the account did not have.
+                "attributes": [
+                    {"type": "ip", "value": f"ip-{external_id}"},
+                    {"type": "email_domain", "value": f"{n}.example"},
+                ],
+            }
+        ]
+        items.append(signal_validate(item))
+    assert known_accounts().get(named[0]) is None
+    with django_capture_on_commit_callbacks(execute=True):
+        result = signal_ingest_batch(detector=detector, signals=items)
+    assert result.statuses == [CREATED] * len(named)
+
+    for n, external_id in enumerate(named[:5]):
+        account = Account.objects.get(external_id=external_id)
+        links = SignalAccount.objects.filter(account=account)
+        assert list(links.values_list("signal__external_id", flat=True)) == [items[n].external_id]
+        assert sorted(account.attributes.values_list("type", "value")) == sorted(
+            [(t, f"{t}-{external_id}") for t in TYPES] + [("email_domain", f"{n}.example")]
+        )
+    assert Account.objects.filter(external_id__startswith="other-").count() == OTHERS
+    remembered = known_accounts().get(named[0])
+    assert remembered is not None
+    assert remembered.id == Account.objects.get(external_id=named[0]).pk
