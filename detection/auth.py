@@ -7,6 +7,7 @@ Only the SHA-256 of a token is stored, so a lookup is one unique-index probe."""
 import hashlib
 import hmac
 
+from django.db import connection
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import BasePermission
@@ -49,6 +50,25 @@ class DetectorPrincipal:
         return self.get_username()
 
 
+# What authentication reads of a detector, by a fixed statement: the ORM compiled its query anew
+# on every request, a quarter of the Python time of a small push.
+# In the model's order of fields, as Model.from_db reads values.
+_FIELDS = [
+    f.attname
+    for f in Detector._meta.concrete_fields
+    if f.attname in {"id", "name", "enabled", "token_revoked_at", "hmac_secret", "mode"}
+]
+_BY_TOKEN = f"SELECT {', '.join(_FIELDS)} FROM {Detector._meta.db_table} WHERE token_hash = %s"
+
+
+def detector_by_token(token: str) -> Detector | None:
+    """The detector whose token this is (revoked or not), with only _FIELDS loaded."""
+    with connection.cursor() as cursor:
+        cursor.execute(_BY_TOKEN, [token_hash(token)])
+        row = cursor.fetchone()
+    return None if row is None else Detector.from_db(connection.alias, _FIELDS, row)
+
+
 class DetectorTokenAuthentication(BaseAuthentication):
     keyword = "Bearer"
 
@@ -57,11 +77,7 @@ class DetectorTokenAuthentication(BaseAuthentication):
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
-        detector = (
-            Detector.objects.filter(token_hash=token_hash(token.strip()))
-            .only("id", "name", "enabled", "token_revoked_at", "hmac_secret", "mode")
-            .first()
-        )
+        detector = detector_by_token(token.strip())
         if detector is None or detector.token_revoked_at is not None:
             raise AuthenticationFailed("Invalid or revoked detector token.")
         if not detector.enabled:
