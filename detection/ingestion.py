@@ -249,27 +249,40 @@ def _copy(cursor, statement: str, data: str) -> None:
         copy.write(data)
 
 
-def _signal_line(s: SignalIn) -> str:
+def _account_names(s: SignalIn) -> tuple[str, ...]:
+    """The external ids of the accounts a signal names, each once, in order: what the signal's
+    last column keeps, and the order its links are written in."""
+    accounts = s.accounts
+    if len(accounts) == 1:
+        return (accounts[0].external_id,)
+    if len(accounts) == 2:  # most signals name one or two accounts: no set needed
+        a, b = accounts[0].external_id, accounts[1].external_id
+        return (a, b) if a < b else (b, a) if b < a else (a,)
+    return tuple(sorted({a.external_id for a in accounts}))
+
+
+def _signal_line(s: SignalIn, named: tuple[str, ...]) -> str:
     """The columns from external_id on as a COPY text line, as both ways of storing signals
     copy them (written out here: psycopg's row-by-row adaptation costs several times more).
     received_at is "now": as COPY reads it, the transaction's start, as now() is. The last
-    column is what the detector named, kept beside the links for verify_integrity."""
-    named = copy_text(text_array(sorted({a.external_id for a in s.accounts})))
+    column is what the detector named (`named`, _account_names), kept beside the links for
+    verify_integrity."""
     return (
         f"{copy_text(s.external_id)}\t{s.kind}\t{s.severity}\t{s.confidence}\t"
         f"{s.observed_at.isoformat()}\tnow\t{copy_text(s.summary)}\t"
-        f"{copy_text(s.observables_json)}\t{copy_text(s.payload_json)}\t{named}\n"
+        f"{copy_text(s.observables_json)}\t{copy_text(s.payload_json)}\t"
+        f"{copy_text(text_array(named))}\n"
     )
 
 
-def _signal_line_plain(s: SignalIn) -> str:
+def _signal_line_plain(s: SignalIn, named: tuple[str, ...]) -> str:
     """_signal_line for a signal none of whose text holds a backslash, tab, newline, carriage
     return or double quote: nothing to escape."""
-    named = '{"' + '","'.join(sorted({a.external_id for a in s.accounts})) + '"}'
     return (
         f"{s.external_id}\t{s.kind}\t{s.severity}\t{s.confidence}\t"
         f"{s.observed_at.isoformat()}\tnow\t{s.summary}\t"
-        f"{s.observables_json}\t{s.payload_json}\t{named if s.accounts else '{}'}\n"
+        f"{s.observables_json}\t{s.payload_json}\t"
+        + ('{"' + '","'.join(named) + '"}\n' if named else "{}\n")
     )
 
 
@@ -280,10 +293,16 @@ CAREFUL = "careful"  # no COPY: the careful way at once
 
 
 def _signals_store(
-    cursor, detector_id: int, unique: list[SignalIn], line: Callable[[SignalIn], str], race: str
+    cursor,
+    detector_id: int,
+    unique: list[SignalIn],
+    line: Callable[[SignalIn, tuple[str, ...]], str],
+    names: dict[str, tuple[str, ...]],
+    race: str,
 ) -> dict[str, int]:
-    """Store the signals not stored yet (`unique` sorted by external_id) as `line` writes them;
-    returns the id of each signal this call created, by external_id."""
+    """Store the signals not stored yet (`unique` sorted by external_id) as `line` writes them
+    (with the names of their accounts, `names`); returns the id of each signal this call
+    created, by external_id."""
     drawn = None
     if race != CAREFUL:
         ends = text_array({unique[0].external_id, unique[-1].external_id})
@@ -299,7 +318,9 @@ def _signals_store(
         if not new:
             return {}
     if race != CAREFUL:
-        data = "".join(f"{ids[s.external_id]}\t{detector_id}\t{line(s)}" for s in new)
+        data = "".join(
+            f"{ids[s.external_id]}\t{detector_id}\t{line(s, names[s.external_id])}" for s in new
+        )
         try:
             with transaction.atomic() if race == SAVEPOINT else nullcontext():
                 _copy(cursor, _SIGNALS_COPY, data)
@@ -313,7 +334,7 @@ def _signals_store(
         cursor,
         "COPY quarry_signal_in (external_id, kind, severity, confidence, observed_at, "
         "received_at, summary, observables, payload, account_external_ids) FROM STDIN",
-        "".join(line(s) for s in new),
+        "".join(line(s, names[s.external_id]) for s in new),
     )
     cursor.execute(_SIGNALS_INSERT, [detector_id])
     return dict(cursor.fetchall())
@@ -354,7 +375,8 @@ def _ingest(detector: Detector, signals: list[SignalIn], plain_text: bool, race:
     with connection.cursor() as cursor:
         generation = memory.begin(cursor)
         line = _signal_line_plain if plain_text else _signal_line
-        created = _signals_store(cursor, detector.pk, unique, line, race)
+        names = {s.external_id: _account_names(s) for s in unique}
+        created = _signals_store(cursor, detector.pk, unique, line, names, race)
         if not created:
             return IngestResult(statuses)
         fresh = [s for s in unique if s.external_id in created]
@@ -366,9 +388,9 @@ def _ingest(detector: Detector, signals: list[SignalIn], plain_text: bool, race:
                 cursor,
                 "COPY detection_signalaccount (signal_id, account_id) FROM STDIN",
                 "".join(
-                    f"{created[s.external_id]}\t{account_id}\n"
+                    f"{created[s.external_id]}\t{ids[e]}\n"
                     for s in fresh
-                    for account_id in {ids[a.external_id] for a in s.accounts}
+                    for e in names[s.external_id]
                 ),
             )
     if learned:

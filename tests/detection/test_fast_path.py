@@ -198,6 +198,9 @@ def test_a_plain_body_is_stored_as_an_escaped_one(post_signals, prada):
         signal_json(1, summary="commas, {braces} and 'quotes' and ünïcödé", payload={"a": [1]}),
         signal_json(2, accounts=["acct x,{y}", "acct NULL", {"external_id": "ä-acct"}]),
         signal_json(3, accounts=[]),
+        signal_json(4, accounts=["zz-acct", "aa-acct"]),
+        signal_json(5, accounts=["same", {"external_id": "same", "country": "fr"}]),
+        signal_json(6, accounts=["alone"]),
     ]
     plain = json.dumps({"signals": items}, ensure_ascii=False, separators=(",", ":")).encode()
     assert body_is_plain(plain)
@@ -208,6 +211,11 @@ def test_a_plain_body_is_stored_as_an_escaped_one(post_signals, prada):
     assert _stored(prada) == _stored(other)
     assert _stored(prada)[2][-1] == []
     assert _stored(prada)[1][-1] == ["acct NULL", "acct x,{y}", "ä-acct"]
+    assert [row[-1] for row in _stored(prada)[3:]] == [["aa-acct", "zz-acct"], ["same"], ["alone"]]
+    # An account named twice by one signal is linked to it once.
+    for detector in (prada, other):
+        signal = Signal.objects.get(detector=detector, external_id=items[4]["external_id"])
+        assert list(signal.accounts.values_list("external_id", flat=True)) == ["same"]
 
 
 @pytest.mark.parametrize("text", ["tab\there", "line\nbreak", "cr\rhere", "back\\slash", 'q"uote'])
