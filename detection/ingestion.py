@@ -38,7 +38,7 @@ from psycopg.errors import UniqueViolation
 
 from core.pgcopy import copy_text, text_array, time_array
 
-from .known_accounts import Known, KnownAccounts, known_accounts
+from .known_accounts import Known, KnownAccounts, attributes_unknown, known_accounts
 from .models import Detector
 from .validation import AccountIn, Attribute, ItemErrors, SignalIn
 
@@ -216,20 +216,15 @@ def _store_accounts(
             ),
         )
     learned = {e: (account_id, accounts[e].attributes) for e, account_id in created.items()}
-    rows = []
-    for e, a in accounts.items():
-        known = seen[e]
-        if known is None:
-            if e in created:
-                continue
-            new = list(dict.fromkeys(a.attributes))
+    remembered = {e: known for e, known in seen.items() if known is not None}
+    rows, changed = attributes_unknown(remembered, accounts)
+    for e in changed:
+        learned[e] = (ids[e], accounts[e].attributes)
+    for e in unknown:
+        if e not in created:
+            new = list(dict.fromkeys(accounts[e].attributes))
             learned[e] = (ids[e], new)
-        else:
-            new = known.missing(a.attributes)
-            if not new:
-                continue
-            learned[e] = (ids[e], a.attributes)
-        rows += [(ids[e], x) for x in new]
+            rows += [(ids[e], x) for x in new]
     if rows:
         cursor.execute(
             _ATTRIBUTES_INSERT,

@@ -8,10 +8,10 @@ from django.db import IntegrityError, connection, transaction
 
 from accounts.models import Account, AccountAttribute
 from detection.ingestion import signal_ingest_batch
-from detection.known_accounts import known_accounts
+from detection.known_accounts import Known, attributes_unknown, known_accounts
 from detection.models import Signal, SignalAccount
+from detection.validation import AccountIn, signal_validate
 from detection.validation import Attribute as A
-from detection.validation import signal_validate
 from ops.integrity import integrity_sweep
 
 from ..database import as_superuser
@@ -129,21 +129,27 @@ def test_known_accounts_are_remembered_only_after_a_commit(prada):
     account = Account.objects.get(external_id="acct-a-1")
     remembered = memory.get("acct-a-1")
     assert remembered is not None and remembered.id == account.pk
-    assert remembered.missing(
-        [A("payment_fingerprint", "pf-1"), A("payment_fingerprint", "pf-2")]
-    ) == [A("payment_fingerprint", "pf-2")]
+    given = AccountIn(
+        "acct-a-1", attributes=[A("payment_fingerprint", "pf-1"), A("payment_fingerprint", "pf-2")]
+    )
+    assert attributes_unknown({"acct-a-1": remembered}, {"acct-a-1": given}) == (
+        [(account.pk, A("payment_fingerprint", "pf-2"))],
+        ["acct-a-1"],
+    )
     assert sorted((a.type, a.value) for a in remembered.attributes()) == sorted(
         (a["type"], a["value"]) for a in signal_json(1)["accounts"][0]["attributes"]
     )
 
 
 def test_a_remembered_pair_matches_only_whole():
-    from detection.known_accounts import Known
-
-    known = Known(7, [A("ip", "10.0.0.1"), A("email_domain", "ip")])
-    assert known.missing([A("ip", "10.0.0.1"), A("email_domain", "ip")]) == []
-    partial = [A("ip", "10.0.0"), A("email_domain", "i"), A("ip", "email_domain")]
-    assert known.missing(partial) == partial
+    known = {"a": Known(7, [A("ip", "10.0.0.1"), A("email_domain", "ip")])}
+    whole = [A("ip", "10.0.0.1"), A("email_domain", "ip")]
+    assert attributes_unknown(known, {"a": AccountIn("a", attributes=whole)}) == ([], [])
+    partial = [A("ip", "10.0.0"), A("email_domain", "i"), A("ip", "email_domain"), A("ip", "ip")]
+    assert attributes_unknown(known, {"a": AccountIn("a", attributes=partial)}) == (
+        [(7, x) for x in partial],
+        ["a"],
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -181,7 +187,8 @@ def test_the_memory_forgets_everything_when_full_and_ignores_a_stale_generation(
     memory.learn(before, {"c": (3, [])})  # taught under a generation since passed: not believed
     assert memory.get("c") is None and memory.get("a").id == 1
     memory.learn(now, {"a": (1, [A("asn", "y")])})  # what it knew of "a" is kept, with the new
-    assert memory.get("a").missing([A("ip", "x"), A("asn", "y")]) == []
+    both = AccountIn("a", attributes=[A("ip", "x"), A("asn", "y")])
+    assert attributes_unknown({"a": memory.get("a")}, {"a": both}) == ([], [])
     memory.learn(now, {"c": (3, []), "d": (4, [])})  # past the limit: starts over
     assert memory.get("a") is None and memory.get("d").id == 4
 
