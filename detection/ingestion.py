@@ -15,10 +15,11 @@ One transaction per batch, a fixed number of round trips whatever its size:
    nothing more);
 2. the accounts the created signals name that this process does not know (known_accounts.py)
    are inserted from arrays (one a column) with ON CONFLICT DO NOTHING; RETURNING tells which
-   this transaction created, and one probe each finds the ids of the others;
+   this transaction created, and one probe each finds the ids of the others and which of the
+   attributes given them are stored;
 3. the attributes of accounts created here are new by construction, and are copied straight
-   into their table; those of other accounts that this process does not know to be stored are
-   inserted from arrays with ON CONFLICT DO NOTHING, after one probe each of the unique index;
+   into their table; attributes not stored yet of other accounts are inserted from arrays with
+   ON CONFLICT DO NOTHING;
 4. the signals' links to their accounts, new by construction too, are copied straight in.
 
 Rows that may conflict are always written in sorted key order so that two batches naming the
@@ -117,16 +118,26 @@ ON CONFLICT (external_id) DO NOTHING
 RETURNING external_id, id
 """
 
-# The ids of accounts someone else stored: a new statement, so it also sees the account a
-# parallel batch committed while the insert above waited on it. A probe of the unique index each,
-# whatever the statistics say: as a join, the planner hashed the whole account table for every
-# batch (30 ms at 80,000 accounts); and after a purge, with statistics that took the tables for
-# empty, a join with the accounts' attributes compared every attribute with every account (7 s
-# a batch). The attributes are therefore not read back here but inserted like any others below,
-# one probe of their own unique key each.
-_ACCOUNT_IDS = """
-SELECT e, (SELECT a.id FROM accounts_account a WHERE a.external_id = e)
-FROM unnest(%s::text[]) AS e
+# Accounts someone else stored: the id of each, and which of the attributes this batch gives
+# them are stored already (the others are inserted below). A new statement, so it also sees the
+# account a parallel batch committed while the insert above waited on it. Every lookup is a
+# probe of a unique key (the account's external id, the attribute's account, type and value),
+# whatever the statistics say. A join read the whole account table into a hash for every batch
+# (30 ms at 80,000 accounts, growing with the table); and after a purge, with statistics that
+# took the tables for empty, the planner read each account's attributes through the index led
+# by type and value (seconds a batch). OFFSET 0 keeps each EXISTS a probe, not a hash of the
+# whole attribute table. One row per attribute given, or per account given none.
+_ACCOUNTS_STORED = """
+WITH account AS MATERIALIZED (
+    SELECT i, e, (SELECT a.id FROM accounts_account a WHERE a.external_id = e) AS id
+    FROM unnest(%s::text[]) WITH ORDINALITY AS u(e, i)
+)
+SELECT account.e, account.id, t.type, t.value, t.type IS NOT NULL AND EXISTS (
+    SELECT 1 FROM accounts_accountattribute x
+    WHERE x.account_id = account.id AND x.type = t.type AND x.value = t.value OFFSET 0
+)
+FROM account
+LEFT JOIN unnest(%s::int[], %s::text[], %s::text[]) AS t(i, type, value) ON t.i = account.i
 """
 
 _ATTRIBUTES_INSERT = """
@@ -176,6 +187,29 @@ def _merge_accounts(signals: list[SignalIn]) -> dict[str, AccountIn]:
     return merged
 
 
+def _accounts_stored(
+    cursor, others: list[str], accounts: dict[str, AccountIn]
+) -> dict[str, tuple[int, list[Attribute]]]:
+    """For accounts someone else stored: each one's id and the attributes given it here that
+    are not stored yet."""
+    given = [(n, x) for n, e in enumerate(others, 1) for x in dict.fromkeys(accounts[e].attributes)]
+    cursor.execute(
+        _ACCOUNTS_STORED,
+        [
+            text_array(others),
+            "{" + ",".join(str(n) for n, _ in given) + "}",
+            text_array(x.type for _, x in given),
+            text_array(x.value for _, x in given),
+        ],
+    )
+    found: dict[str, tuple[int, list[Attribute]]] = {}
+    for e, account_id, kind, value, stored in cursor.fetchall():
+        missing = found.setdefault(e, (account_id, []))[1]
+        if kind is not None and not stored:
+            missing.append(Attribute(kind, value))
+    return found
+
+
 def _store_accounts(
     cursor, accounts: dict[str, AccountIn], memory: KnownAccounts, plain_text: bool
 ) -> tuple[dict[str, int], dict[str, tuple[int, list[Attribute]]]]:
@@ -184,6 +218,7 @@ def _store_accounts(
     seen: dict[str, Known | None] = memory.get_many(accounts)
     ids = {e: known.id for e, known in seen.items() if known is not None}
     created: dict[str, int] = {}
+    stored_elsewhere: dict[str, tuple[int, list[Attribute]]] = {}
     unknown = [e for e, known in seen.items() if known is None]
     if unknown:
         given = [accounts[e] for e in unknown]
@@ -202,8 +237,9 @@ def _store_accounts(
         ids.update(created)
         others = [e for e in unknown if e not in created]
         if others:
-            cursor.execute(_ACCOUNT_IDS, [text_array(others)])
-            ids.update(cursor.fetchall())
+            stored_elsewhere = _accounts_stored(cursor, others, accounts)
+            for e, (account_id, _) in stored_elsewhere.items():
+                ids[e] = account_id
     if created:
         # "now" as COPY reads it is the transaction's start, as now() is.
         _copy(
@@ -220,11 +256,9 @@ def _store_accounts(
     rows, changed = attributes_unknown(remembered, accounts)
     for e in changed:
         learned[e] = (ids[e], accounts[e].attributes)
-    for e in unknown:
-        if e not in created:
-            new = list(dict.fromkeys(accounts[e].attributes))
-            learned[e] = (ids[e], new)
-            rows += [(ids[e], x) for x in new]
+    for e, (account_id, missing) in stored_elsewhere.items():
+        learned[e] = (account_id, accounts[e].attributes)
+        rows += [(account_id, x) for x in missing]
     if rows:
         cursor.execute(
             _ATTRIBUTES_INSERT,

@@ -75,12 +75,22 @@ def stale_statistics():
 
 
 @pytest.mark.django_db
-def test_reading_the_ids_of_accounts_stored_elsewhere_probes_each_once(stale_statistics):
+def test_reading_accounts_stored_elsewhere_probes_each_key_once(stale_statistics):
     names = [f"other-{n}" for n in range(1, 1001)]
+    given = [(n, t) for n in range(1, 1001) for t in TYPES]
+    params = [
+        text_array(names),
+        "{" + ",".join(str(n) for n, _ in given) + "}",
+        text_array(t for _, t in given),
+        text_array(f"{t}-other-{n}" for n, t in given),
+    ]
     with connection.cursor() as cursor:
-        work = _work(cursor, ingestion._ACCOUNT_IDS, [text_array(names)])
-    # The unnested names and one probe each. The join it replaces produced 9,000,000 rows here.
-    assert work <= 3 * len(names)
+        work = _work(cursor, ingestion._ACCOUNTS_STORED, params)
+        # A join with the attributes, as this statement once was, produced 9,000,000 rows here.
+        assert work <= 8 * len(given)
+        cursor.execute(ingestion._ACCOUNTS_STORED, params)
+        rows = cursor.fetchall()
+    assert len(rows) == len(given) and all(stored for *_, stored in rows)
 
 
 @pytest.mark.django_db
