@@ -422,6 +422,10 @@ QUARRY_INGEST_KNOWN_ACCOUNTS = env_int("QUARRY_INGEST_KNOWN_ACCOUNTS", 50_000)
 # How long a web process keeps the dashboard's sections that are the same for every user
 # (web/dashboard.py); 0: computed on every request.
 QUARRY_DASHBOARD_SHARED_SECONDS = env_int("QUARRY_DASHBOARD_SHARED_SECONDS", 5)
+# A process started below the default CPU priority (make run's ingestion server and worker)
+# gives the PostgreSQL backend serving it the same, where that backend runs on this host
+# (core/db_priority.py).
+QUARRY_DB_BACKEND_PRIORITY = env_bool("QUARRY_DB_BACKEND_PRIORITY", True)
 QUARRY_FEED_TIMEOUT_SECONDS = env_int("QUARRY_FEED_TIMEOUT_SECONDS", 30)
 QUARRY_FEED_PAGE_SIZE = env_int("QUARRY_FEED_PAGE_SIZE", 1000)
 QUARRY_FEED_BACKOFF_BASE_SECONDS = env_int("QUARRY_FEED_BACKOFF_BASE_SECONDS", 2)

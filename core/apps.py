@@ -1,5 +1,9 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
+
+from . import db_priority
 
 
 def _app_privileges_grant(sender, using: str, **kwargs) -> None:
@@ -22,3 +26,5 @@ class CoreConfig(AppConfig):
         from . import checks  # noqa: F401 - registers the start-up checks
 
         post_migrate.connect(_app_privileges_grant, sender=self)
+        if settings.QUARRY_DB_BACKEND_PRIORITY:
+            connection_created.connect(db_priority.on_connection_created)
