@@ -28,6 +28,16 @@ def cases_visible_to(user) -> QuerySet[Case]:
     return Case.objects.filter(Q(restricted=False) | Q(Exists(membership)))
 
 
+# cases_visible_to's rule for statements written by hand, where compiling the queryset would
+# cost more than running it (the dashboard): `c` is the case table's alias, %(user)s the user's
+# id; only for a user who passes user_sees_cases. The outer `restricted` inside the subquery
+# matters here as there. tests/cases/test_visibility_sql.py holds the two alike.
+VISIBLE_SQL = (
+    "(NOT c.restricted OR EXISTS (SELECT 1 FROM cases_casemember m"
+    " WHERE c.restricted AND m.case_id = c.id AND m.user_id = %(user)s))"
+)
+
+
 def case_get_for_user(user, number: str, *, for_update: bool = False) -> Case:
     """The case, or 404 — the same 404 whether it does not exist or is hidden from this user."""
     queryset = cases_visible_to(user)

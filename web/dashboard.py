@@ -2,17 +2,17 @@
 
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import TypeVar
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db import connection
 from django.utils import timezone
 
-from accounts.models import CaseAccount, Cluster
-from cases.models import OPEN_STATES, CaseTask, State, TaskStatus
-from cases.selectors import cases_visible_to
+from accounts.models import Cluster
+from cases.models import OPEN_STATES, State, TaskStatus
+from cases.selectors import VISIBLE_SQL, user_sees_cases
 from detection.counts import signal_counts_by_day, signal_counts_by_detector
 from detection.models import Detector, Signal
 
@@ -51,17 +51,53 @@ def open_by_state(counts: dict[str, int]) -> list[dict]:
     return [{"state": s, "label": State(s).label, "n": counts.get(s, 0)} for s in OPEN_STATES]
 
 
-BREACH_COLUMNS = (
-    "number",
-    "title",
-    "state",
-    "triage_due_at",
-    "resolve_due_at",
-    "assignee__username",
-)
-
 # Past this many breaches the dashboard says "1,000+" rather than count them all.
 BREACH_COUNT_CAP = 1000
+
+# The dashboard's reads of cases are fixed statements: as querysets (visibility's EXISTS, the
+# annotations), compiling them cost the page more than PostgreSQL took to run them, and the
+# dashboard is the page 50 investigators open together. Each reads only what is shown.
+_BREACHED = (
+    "((c.state = 'new' AND c.triage_due_at < %(now)s)"
+    " OR (c.state = ANY(%(open)s) AND c.resolve_due_at < %(now)s))"
+)
+_NOT_YET_DUE_COUNT = """
+SELECT count(*) FROM (
+    SELECT 1 FROM cases_case c
+    WHERE c.state = ANY(%(open)s) AND c.resolve_due_at >= %(now)s
+      AND NOT (c.state = 'new' AND c.triage_due_at < %(now)s) AND {visible}
+    LIMIT %(cap)s
+) capped"""
+_BREACHED_COUNT = f"""
+SELECT count(*) FROM (
+    SELECT 1 FROM cases_case c WHERE {_BREACHED} AND {{visible}} LIMIT %(cap)s
+) capped"""
+_BREACHED_LIST = f"""
+SELECT c.number, c.title, c.state, c.triage_due_at, c.resolve_due_at, u.username
+FROM cases_case c LEFT JOIN auth_user u ON u.id = c.assignee_id
+WHERE {_BREACHED} AND {{visible}}
+ORDER BY c.resolve_due_at, c.id LIMIT %(limit)s"""
+
+
+@dataclass(frozen=True)
+class Breach:
+    """An open case past its SLA, as the dashboard lists it."""
+
+    number: str
+    title: str
+    state: str
+    triage_due_at: datetime
+    resolve_due_at: datetime
+    assignee: str | None
+
+    @property
+    def state_label(self) -> str:
+        return State(self.state).label
+
+
+def _visible(user) -> str:
+    """The visibility condition for the case alias `c` (cases.selectors.VISIBLE_SQL)."""
+    return VISIBLE_SQL if user_sees_cases(user) else "false"
 
 
 def sla_breaches(user, open_counts: dict[str, int], limit: int = 20) -> dict:
@@ -71,33 +107,27 @@ def sla_breaches(user, open_counts: dict[str, int], limit: int = 20) -> dict:
     cases not yet due (few in a queue that has fallen behind; the total is then the open
     cases, from the kept counts, less those), else the breached ones themselves (few in a
     queue that keeps up). Only when both sides pass the cap is the total a floor ("1,000+")."""
-    now = timezone.now()
-    visible = cases_visible_to(user)
-    breached = visible.filter(
-        Q(state=State.NEW, triage_due_at__lt=now) | Q(state__in=OPEN_STATES, resolve_due_at__lt=now)
-    )
-    not_yet_due = (
-        visible.filter(state__in=OPEN_STATES, resolve_due_at__gte=now)
-        .exclude(state=State.NEW, triage_due_at__lt=now)
-        .order_by()[: BREACH_COUNT_CAP + 1]
-        .count()
-    )
-    if not_yet_due <= BREACH_COUNT_CAP:
-        total, capped = sum(open_counts.values()) - not_yet_due, False
-    else:
-        total = breached.order_by()[: BREACH_COUNT_CAP + 1].count()
-        capped = total > BREACH_COUNT_CAP
-        total = min(total, BREACH_COUNT_CAP)
-    return {
-        "total": total,
-        "capped": capped,
-        # Only what the table shows: a case row also holds its summaries and search vector.
-        "cases": list(
-            breached.select_related("assignee")
-            .only(*BREACH_COLUMNS)
-            .order_by("resolve_due_at")[:limit]
-        ),
+    visible = _visible(user)
+    params = {
+        "user": user.pk,
+        "now": timezone.now(),
+        "open": list(OPEN_STATES),
+        "cap": BREACH_COUNT_CAP + 1,
+        "limit": limit,
     }
+    with connection.cursor() as cursor:
+        cursor.execute(_NOT_YET_DUE_COUNT.format(visible=visible), params)
+        not_yet_due = cursor.fetchone()[0]
+        if not_yet_due <= BREACH_COUNT_CAP:
+            total, capped = sum(open_counts.values()) - not_yet_due, False
+        else:
+            cursor.execute(_BREACHED_COUNT.format(visible=visible), params)
+            total = cursor.fetchone()[0]
+            capped = total > BREACH_COUNT_CAP
+            total = min(total, BREACH_COUNT_CAP)
+        cursor.execute(_BREACHED_LIST.format(visible=visible), params)
+        cases = [Breach(*row) for row in cursor.fetchall()]
+    return {"total": total, "capped": capped, "cases": cases}
 
 
 def signals_per_day(days: int = SIGNAL_DAYS) -> dict:
@@ -136,31 +166,54 @@ def routing_set_aside(limit: int = 5) -> dict:
     return {"total": total, "latest": latest}
 
 
+_LARGEST_CLUSTERS = """
+SELECT k.id, k.size, (
+    SELECT count(DISTINCT ca.case_id) FROM accounts_caseaccount ca
+    JOIN accounts_clustermember cm ON cm.account_id = ca.account_id
+    JOIN cases_case c ON c.id = ca.case_id
+    WHERE cm.cluster_id = k.id AND c.state = ANY(%(open)s) AND {visible}
+)
+FROM accounts_cluster k WHERE k.dissolved_at IS NULL AND k.size >= 2
+ORDER BY k.size DESC, k.id LIMIT %(limit)s"""
+
+
 def largest_clusters(user, limit: int = LARGEST_CLUSTERS) -> list[Cluster]:
     """The biggest live clusters, each with the number of open cases (visible to this user)
-    that link any of its accounts."""
-    visible_open = cases_visible_to(user).filter(state__in=OPEN_STATES).values("pk")
-    open_cases = (
-        CaseAccount.objects.filter(
-            case__in=visible_open, account__cluster_membership__cluster=OuterRef("pk")
-        )
-        .values("account__cluster_membership__cluster")
-        .annotate(n=Count("case_id", distinct=True))
-        .values("n")
-    )
-    return list(
-        Cluster.objects.filter(dissolved_at__isnull=True, size__gte=2)
-        .annotate(open_cases=Coalesce(Subquery(open_cases), 0))
-        .order_by("-size", "id")[:limit]
-    )
+    that link any of its accounts (as `open_cases`)."""
+    params = {"user": user.pk, "open": list(OPEN_STATES), "limit": limit}
+    with connection.cursor() as cursor:
+        cursor.execute(_LARGEST_CLUSTERS.format(visible=_visible(user)), params)
+        rows = cursor.fetchall()
+    clusters = []
+    for pk, size, open_cases in rows:
+        cluster = Cluster(pk=pk, size=size)
+        cluster.open_cases = open_cases
+        clusters.append(cluster)
+    return clusters
 
 
-def my_tasks(user, limit: int = 20) -> list[CaseTask]:
+_MY_TASKS = """
+SELECT t.title, t.due_date, c.number FROM cases_casetask t JOIN cases_case c ON c.id = t.case_id
+WHERE t.assignee_id = %(user)s AND t.status = %(status)s AND c.state = ANY(%(open)s)
+  AND {visible}
+ORDER BY t.due_date ASC NULLS LAST, t.case_id, t.position LIMIT %(limit)s"""
+
+
+@dataclass(frozen=True)
+class MyTask:
+    title: str
+    due_date: date | None
+    case_number: str
+
+
+def my_tasks(user, limit: int = 20) -> list[MyTask]:
     """Open tasks assigned to this user, on open cases the user may see, soonest due first."""
-    visible_open = cases_visible_to(user).filter(state__in=OPEN_STATES).values("pk")
-    return list(
-        CaseTask.objects.filter(assignee=user, status=TaskStatus.OPEN, case__in=visible_open)
-        .select_related("case")
-        .only("title", "due_date", "case__number")
-        .order_by(F("due_date").asc(nulls_last=True), "case_id", "position")[:limit]
-    )
+    params = {
+        "user": user.pk,
+        "status": TaskStatus.OPEN,
+        "open": list(OPEN_STATES),
+        "limit": limit,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_MY_TASKS.format(visible=_visible(user)), params)
+        return [MyTask(*row) for row in cursor.fetchall()]

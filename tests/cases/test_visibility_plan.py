@@ -5,7 +5,7 @@ made every page's cost grow with how many cases a lead is a member of (bench_sca
 from django.db import connection, transaction
 
 from cases.models import CaseMember
-from cases.selectors import cases_visible_to
+from cases.selectors import VISIBLE_SQL, cases_visible_to
 from tests.factories import make_case
 
 
@@ -28,3 +28,21 @@ def test_membership_is_probed_not_hashed(lena, alice):
     assert "SubPlan" in plan, plan
     assert "hashed" not in plan, plan
     assert cases_visible_to(alice).count() == 30
+
+
+def test_the_sql_rule_probes_membership_too(lena, alice):
+    """cases.selectors.VISIBLE_SQL, the dashboard's copy of the rule, keeps the outer reference."""
+    for n in range(30):
+        case = make_case(created_by=lena, title=f"Campaign {n}", restricted=n % 3 == 0)
+        CaseMember.objects.get_or_create(case=case, user=alice)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL random_page_cost = 1000")
+        cursor.execute("SET LOCAL cpu_operator_cost = 10")
+        cursor.execute(
+            f"EXPLAIN SELECT c.id FROM cases_case c WHERE {VISIBLE_SQL} "
+            "ORDER BY c.created_at DESC LIMIT 50",
+            {"user": alice.pk},
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "SubPlan" in plan, plan
+    assert "hashed" not in plan, plan
