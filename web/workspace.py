@@ -31,6 +31,7 @@ from .queue import Cursor
 TABS = ["overview", "tasks", "timeline", "evidence", "accounts", "signals", "notes", "exports"]
 SIGNAL_PAGE = 50
 SIGNAL_CHART_CACHE_SECONDS = 3600
+SIGNAL_DETECTORS_CACHE_SECONDS = 60
 SIGNAL_COLUMNS = [
     "observed_at",
     "kind",
@@ -212,6 +213,7 @@ def tab_signals(request, case: Case) -> dict:
         if len(rows) > SIGNAL_PAGE
         else None
     )
+    stamp = signals_stamp(case.signals.all())
     return {
         "signals": rows[:SIGNAL_PAGE],
         "signal_next": next_cursor,
@@ -219,23 +221,43 @@ def tab_signals(request, case: Case) -> dict:
         "signal_kind": kind,
         "signal_detector": detector,
         "signal_kinds": SignalKind.choices,
-        "signal_detectors": list(
-            Detector.objects.filter(Exists(case.signals.filter(detector=OuterRef("pk"))))
-            .order_by("name")
-            .values_list("pk", "name")
-        ),
-        "signal_chart": signal_chart(case, signals, kind=kind, detector=detector),
+        "signal_detectors": signal_detectors(case, stamp),
+        "signal_chart": signal_chart(case, signals, kind=kind, detector=detector, stamp=stamp),
         "pending": pending_signals(case),
         "signal_url": url_prefix("cases:signal", case.number),
     }
 
 
-def signal_chart(case: Case, signals: QuerySet, *, kind: str, detector: str) -> dict:
+def signals_stamp(signals: QuerySet) -> str:
+    """What changes when signals arrive or move: their count and newest id."""
+    stamp = signals.aggregate(n=Count("id"), last=Max("id"))
+    return f"{stamp['n']}:{stamp['last']}"
+
+
+def signal_detectors(case: Case, stamp: str) -> list[tuple[int, str]]:
+    """The detectors with signals on the case, for the tab's filter. Finding them reads every
+    signal of the case, scattered over the table in the order they arrived (at 10M signals, a
+    page a signal): kept under the case's signals_stamp for a minute, like the other filters'
+    choices (a renamed detector shows its new name within it)."""
+    return cache.get_or_set(
+        f"case:{case.pk}:signal_detectors:{stamp}",
+        lambda: list(
+            Detector.objects.filter(Exists(case.signals.filter(detector=OuterRef("pk"))))
+            .order_by("name")
+            .values_list("pk", "name")
+        ),
+        SIGNAL_DETECTORS_CACHE_SECONDS,
+    )
+
+
+def signal_chart(case: Case, signals: QuerySet, *, kind: str, detector: str, stamp: str) -> dict:
     """The volume chart of a case's signals. Aggregating 10,000+ signals on every page view
     would cost more than the rest of the page, and the chart only changes when signals arrive
-    or move: cached under a key that changes with their count and newest id."""
-    stamp = signals.aggregate(n=Count("id"), last=Max("id"))
-    key = f"case:{case.pk}:signal_chart:{kind}:{detector}:{stamp['n']}:{stamp['last']}"
+    or move: cached under a key that changes with their signals_stamp (`stamp`: the case's
+    whole; a filtered chart takes its own)."""
+    if kind or detector:
+        stamp = signals_stamp(signals)
+    key = f"case:{case.pk}:signal_chart:{kind}:{detector}:{stamp}"
     chart = cache.get(key)
     if chart is None:
         chart = volume_chart(signal_volume(signals))

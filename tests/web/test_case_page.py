@@ -1,8 +1,10 @@
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.models import CaseEvent
 from cases.services import case_comment_add
+from detection.models import Detector, Signal
 from tests.helpers import add_evidence
 
 
@@ -141,6 +143,30 @@ class TestSignals:
         signals_on(case, 2, kind="cot_elicitation")
         chart = _page(client, case, tab="signals").context["signal_chart"]
         assert sum(t["total"] for t in chart["totals"]) == 5
+
+    def test_the_detector_filter_offers_the_case_s_detectors_and_follows_new_ones(
+        self, client, alice, case, signals_on
+    ):
+        signals_on(case, 2)
+        client.force_login(alice)
+        offered = _page(client, case, tab="signals").context["signal_detectors"]
+        assert [name for _, name in offered] == ["volume-watch"]
+        other = Detector.objects.create(name="detector-b")
+        Signal.objects.create(
+            detector=other,
+            external_id="b-1",
+            kind="volume_anomaly",
+            severity="low",
+            confidence=10,
+            observed_at=timezone.now(),
+            case=case,
+        )
+        # Kept under the case's signal count and newest id: a new signal shows its detector.
+        offered = _page(client, case, tab="signals").context["signal_detectors"]
+        assert [name for _, name in offered] == ["detector-b", "volume-watch"]
+        filtered = _page(client, case, tab="signals", detector=str(other.pk)).context
+        assert [s.external_id for s in filtered["signals"]] == ["b-1"]
+        assert sum(t["total"] for t in filtered["signal_chart"]["totals"]) == 1
 
 
 class TestActions:
