@@ -25,13 +25,18 @@ from pathlib import Path
 _LOCAL_HOSTS = {"", "localhost", "127.0.0.1", "::1"}
 
 
+def group_niceness(pid: int | str = "self") -> int | None:
+    """The niceness of a process's session group, where the kernel groups sessions."""
+    try:
+        return int(Path(f"/proc/{pid}/autogroup").read_text().split()[-1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def own_niceness() -> int:
     """This process's niceness, or its session group's where that is higher (a service of
     `make run` has both lowered; a process given `nice` alone has only the first)."""
-    nice = os.getpriority(os.PRIO_PROCESS, 0)
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        nice = max(nice, int(Path("/proc/self/autogroup").read_text().split()[-1]))
-    return nice
+    return max(os.getpriority(os.PRIO_PROCESS, 0), group_niceness() or 0)
 
 
 def backend_here(cursor, pgconn_socket: int, host: str) -> int | None:
@@ -60,10 +65,10 @@ def backend_lower(pid: int, nice: int) -> None:
     with contextlib.suppress(OSError):
         if os.getpriority(os.PRIO_PROCESS, pid) < nice:
             os.setpriority(os.PRIO_PROCESS, pid, nice)
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        group = Path(f"/proc/{pid}/autogroup")
-        if int(group.read_text().split()[-1]) < nice:
-            group.write_text(str(nice))
+    grouped = group_niceness(pid)
+    if grouped is not None and grouped < nice:
+        with contextlib.suppress(OSError):
+            Path(f"/proc/{pid}/autogroup").write_text(str(nice))
 
 
 def on_connection_created(sender, connection, **kwargs) -> None:
@@ -74,7 +79,7 @@ def on_connection_created(sender, connection, **kwargs) -> None:
     if nice <= 0:
         return
     raw = connection.connection
-    with connection.connection.cursor() as cursor:
+    with raw.cursor() as cursor:
         pid = backend_here(cursor, raw.pgconn.socket, raw.info.host)
     if pid is not None:
         backend_lower(pid, nice)

@@ -6,12 +6,11 @@ batches took the pages' CPU inside PostgreSQL."""
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.db import connection
 
-from core.db_priority import backend_here
+from core.db_priority import backend_here, group_niceness
 from tests.database import app_login_connect
 from tests.worker import ROOT, service_env
 
@@ -31,9 +30,7 @@ sys.stdin.read()  # the connection stays open until the test has looked at its b
 
 def _niceness(pid: int) -> tuple[int, int | None]:
     """A process's niceness, and its session group's where the kernel groups sessions."""
-    group = Path(f"/proc/{pid}/autogroup")
-    grouped = int(group.read_text().split()[-1]) if group.exists() else None
-    return os.getpriority(os.PRIO_PROCESS, pid), grouped
+    return os.getpriority(os.PRIO_PROCESS, pid), group_niceness(pid)
 
 
 def _backend_niceness(nice: int, env: dict | None = None) -> tuple[int, int | None]:

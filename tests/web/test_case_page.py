@@ -1,10 +1,9 @@
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from cases.models import CaseEvent
 from cases.services import case_comment_add
-from detection.models import Detector, Signal
+from tests.factories import DetectorFactory, SignalFactory
 from tests.helpers import add_evidence
 
 
@@ -151,16 +150,8 @@ class TestSignals:
         client.force_login(alice)
         offered = _page(client, case, tab="signals").context["signal_detectors"]
         assert [name for _, name in offered] == ["volume-watch"]
-        other = Detector.objects.create(name="detector-b")
-        Signal.objects.create(
-            detector=other,
-            external_id="b-1",
-            kind="volume_anomaly",
-            severity="low",
-            confidence=10,
-            observed_at=timezone.now(),
-            case=case,
-        )
+        other = DetectorFactory(name="detector-b")
+        SignalFactory(detector=other, external_id="b-1", case=case)
         # Kept under the case's signal count and newest id: a new signal shows its detector.
         offered = _page(client, case, tab="signals").context["signal_detectors"]
         assert [name for _, name in offered] == ["detector-b", "volume-watch"]
