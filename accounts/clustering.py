@@ -1,16 +1,17 @@
 """Clusters: connected components of accounts over strong and medium links, hubs excluded.
 
 Both the full recompute and the incremental update run the same three steps:
-1. read (account, representative) pairs from PostgreSQL — the database groups attribute values,
-   drops weak types and hubs, and sends one pair per holder of a linking value;
-2. compute connected components (scipy's csgraph over a sparse adjacency matrix);
+1. read the linking values from PostgreSQL — the database groups attribute values, drops weak
+   types and hubs, and sends each linking value's holders;
+2. compute connected components of the graph of accounts and values (scipy's csgraph over a
+   sparse adjacency matrix, which the values as read already are);
 3. match the new components to the old clusters by maximum overlap, so that a cluster keeping
    most of its members keeps its id, and write back only what changed (COPY into a temporary
    table, then one set-based statement per table; a full recompute moving most memberships
    reloads the membership table in bulk instead, see _rewrite_memberships).
 
 The incremental update reads its neighbourhood once: the walk that finds the affected accounts
-collects the edges and memberships it clusters.
+collects the linking values and memberships it clusters.
 
 All writers of clusters hold one advisory lock, so an incremental update never interleaves with
 another one or with a full recompute; the primary key of ClusterMember (the account) makes "one
@@ -43,16 +44,20 @@ REWRITE_FRACTION = 0.2  # a full recompute moving more accounts than this rewrit
 
 # Linking values: of a strong or medium type, held by 2 to hub_threshold accounts. Types and
 # thresholds come as parameters (a join would hide them from the planner, which then sorts all
-# attributes instead of walking the (type, value, account) index). Each value yields its holder
+# attributes instead of walking the (type, value, account) index). One type at a time: within a
+# type the index is in value order, so grouping compares only the values (grouping on type and
+# value over all the types at once costs about twice as much). Each value yields its holder
 # count and its holders packed as big-endian int8; the outer aggregate concatenates them, so the
 # whole graph crosses the wire as two bytea values instead of hundreds of thousands of rows.
 _LINKING_VALUES = """
-    SELECT count(*)::int AS holders, string_agg(int8send(a.account_id), ''::bytea) AS ids
-    FROM accounts_accountattribute a
-    WHERE a.type = ANY(%(types)s::text[])
-    GROUP BY a.type, a.value
-    HAVING count(*) BETWEEN 2
-        AND (%(limits)s::int[])[array_position(%(types)s::text[], a.type::text)]
+    SELECT g.holders, g.ids
+    FROM unnest(%(types)s::text[], %(limits)s::int[]) AS t(type, hub_threshold)
+    CROSS JOIN LATERAL (
+        SELECT count(*)::int AS holders, string_agg(int8send(a.account_id), ''::bytea) AS ids
+        FROM accounts_accountattribute a
+        WHERE a.type = t.type
+        GROUP BY a.value
+        HAVING count(*) BETWEEN 2 AND t.hub_threshold) g
 """
 _PACKED_VALUES = (
     "SELECT coalesce(string_agg(int4send(holders), ''::bytea), ''::bytea), "
@@ -60,18 +65,33 @@ _PACKED_VALUES = (
 )
 
 
-def _read_links(cursor, params: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Edges (holder, first holder of the same value) for every linking value. A star per
-    value has the same components as the clique and needs n - 1 edges instead of n²/2."""
+@dataclass
+class Links:
+    """The linking values, one after another: `sizes[i]` holders for the i-th value, whose
+    holders are the next `sizes[i]` entries of `holders`."""
+
+    sizes: np.ndarray
+    holders: np.ndarray
+
+    @classmethod
+    def packed(cls, sizes_raw: bytes, ids_raw: bytes) -> "Links":
+        return cls(
+            np.frombuffer(sizes_raw, dtype=">i4").astype(np.int64),
+            np.frombuffer(ids_raw, dtype=">i8").astype(np.int64),
+        )
+
+    @classmethod
+    def joined(cls, parts: "list[Links]") -> "Links":
+        return cls(
+            np.concatenate([p.sizes for p in parts] or [np.zeros(0, dtype=np.int64)]),
+            np.concatenate([p.holders for p in parts] or [np.zeros(0, dtype=np.int64)]),
+        )
+
+
+def _read_links(cursor, params: dict) -> Links:
+    """Every linking value, with its holders."""
     cursor.execute(_PACKED_VALUES.format(linking=_LINKING_VALUES), params)
-    return _unpack_links(*cursor.fetchone())
-
-
-def _unpack_links(sizes_raw: bytes, ids_raw: bytes) -> tuple[np.ndarray, np.ndarray]:
-    sizes = np.frombuffer(sizes_raw, dtype=">i4").astype(np.int64)
-    holders = np.frombuffer(ids_raw, dtype=">i8").astype(np.int64)
-    starts = np.cumsum(sizes) - sizes
-    return holders, holders[np.repeat(starts, sizes)]
+    return Links.packed(*cursor.fetchone())
 
 
 Progress = Callable[[int, str], None]
@@ -156,21 +176,35 @@ def _positions(account_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     return np.where(account_ids[at] == wanted, at, -1)
 
 
-def components(account_ids: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+def components(account_ids: np.ndarray, links: Links) -> np.ndarray:
     """Component label (0..k-1) of each account in `account_ids` (sorted, unique)."""
     n = len(account_ids)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    # Statements see different snapshots: a pair may name an account committed after the
-    # account list was read. Such pairs are left to the update that new account triggers.
-    u, v = _positions(account_ids, left), _positions(account_ids, right)
-    known = (u >= 0) & (v >= 0)
-    u, v = u[known], v[known]
-    graph = csr_matrix((np.ones(len(u), dtype=np.int8), (u, v)), shape=(n, n))
-    # Weak components of the directed graph are the components of the undirected one, without
-    # first adding the transpose to the matrix.
+    # The graph of accounts and values, an edge from each value to each of its holders: its
+    # adjacency matrix in CSR form is the links as read (a row per value, after a row per
+    # account with nothing in it), so it needs no sorting to build. Weak components of this
+    # directed graph are the components of the undirected one.
+    # Statements see different snapshots: a holder may be an account committed after the
+    # account list was read. Such holders are left to the update that new account triggers.
+    at = _positions(account_ids, links.holders)
+    sizes = links.sizes
+    if (at < 0).any():
+        value_of = np.repeat(np.arange(len(sizes)), sizes)
+        sizes = np.bincount(value_of[at >= 0], minlength=len(sizes))
+        at = at[at >= 0]
+    m = len(sizes)
+    indptr = np.zeros(n + m + 1, dtype=np.int64)
+    np.cumsum(sizes, out=indptr[n + 1 :])
+    graph = csr_matrix((np.ones(len(at), dtype=np.int8), at, indptr), shape=(n + m, n + m))
     _, labels = connected_components(graph, directed=True, connection="weak")
-    return labels.astype(np.int64)
+    # Number the accounts' components 0..k-1 (a value left without holders is a component of
+    # its own, with no account in it).
+    labels = labels[:n]
+    used = np.zeros(int(labels.max()) + 1, dtype=bool)
+    used[labels] = True
+    number = np.cumsum(used) - 1
+    return number[labels].astype(np.int64)
 
 
 def _old_clusters(
@@ -256,14 +290,14 @@ def _rewrite_memberships(
     row, costs several times more than building and validating once. All of it happens in one
     transaction, so no committed state ever lacks the one-cluster-per-account key; readers wait
     on the table lock for the moment it takes."""
-    # An account that stays in its cluster keeps the date it joined it; the others join now.
+    # An account that stays in its cluster keeps the date it joined it; the others join now,
+    # the column's default (loading two columns instead of three is a third cheaper).
     # (The memberships cannot change between the read and this write: every writer holds the
     # cluster lock.)
-    cursor.execute(f"SELECT {_PG_EPOCH_US.format('now()')}")
-    since = np.full(len(account_ids), cursor.fetchone()[0], dtype=np.int64)
     stayed = cluster_of_account == old
+    kept_since = np.zeros(0, dtype=np.int64)
     if stayed.any():
-        kept_ids, kept_since = _read_int8(
+        kept_ids, since = _read_int8(
             cursor,
             f"SELECT account_id, {_PG_EPOCH_US.format('since')} FROM accounts_clustermember",
             None,
@@ -271,22 +305,34 @@ def _rewrite_memberships(
         )
         at = _positions(account_ids, kept_ids)
         keep = at >= 0
-        at, kept_since = at[keep], kept_since[keep]
-        since[at[stayed[at]]] = kept_since[stayed[at]]
+        dated = np.zeros(len(account_ids), dtype=bool)
+        dated[at[keep]] = True
+        since_of_account = np.zeros(len(account_ids), dtype=np.int64)
+        since_of_account[at[keep]] = since[keep]
+        stayed &= dated
+        kept_since = since_of_account[stayed]
     # Dropping the keys and indexes and truncating needs the table's owner, which the app login
     # is not: the owner's functions (accounts migration 0008) do it before the COPY and build
     # them again after it, from the catalogue, never from anything passed in.
     cursor.execute("SELECT quarry_clustermember_reload_begin()")
+    # Frozen, all-visible pages: the foreign-key validation below and the next reads skip the
+    # per-row visibility checks, and vacuum has nothing left to do. Sessions wait on TRUNCATE's
+    # lock until this commits; one whose snapshot is older then sees the new rows, as it would
+    # after the TRUNCATE alone (TRUNCATE is not MVCC-safe either).
+    moved = ~stayed
     _copy_in_int8(
         cursor,
-        "accounts_clustermember (account_id, cluster_id, since)",
-        [account_ids, cluster_of_account, since],
-        # Frozen, all-visible pages: the foreign-key validation below and the next reads skip
-        # the per-row visibility checks, and vacuum has nothing left to do. Sessions wait on
-        # TRUNCATE's lock until this commits; one whose snapshot is older then sees the new
-        # rows, as it would after the TRUNCATE alone (TRUNCATE is not MVCC-safe either).
+        "accounts_clustermember (account_id, cluster_id)",
+        [account_ids[moved], cluster_of_account[moved]],
         freeze=True,
     )
+    if stayed.any():
+        _copy_in_int8(
+            cursor,
+            "accounts_clustermember (account_id, cluster_id, since)",
+            [account_ids[stayed], cluster_of_account[stayed], kept_since],
+            freeze=True,
+        )
     cursor.execute("SELECT quarry_clustermember_reload_end()")
 
 
@@ -373,12 +419,12 @@ def cluster_recompute_all(*, progress: Progress = _noop) -> ClusterResult:
             (account_ids,) = _read_int8(
                 cursor, "SELECT id FROM accounts_account ORDER BY id", None, 1
             )
-            left, right = _read_links(cursor, link_params())
+            links = _read_links(cursor, link_params())
             member_ids, member_clusters = _read_int8(
                 cursor, "SELECT account_id, cluster_id FROM accounts_clustermember", None, 2
             )
         progress(50, "computing components")
-        labels = components(account_ids, left, right)
+        labels = components(account_ids, links)
         old = _old_clusters(account_ids, member_ids, member_clusters)
         progress(65, "writing clusters")
         with transaction.atomic(), connection.cursor() as wrapper:
@@ -446,12 +492,12 @@ _LINKING_VALUES_OF_ACCOUNTS = (
 )
 
 
-def _links_of_accounts(cursor, params: dict, accounts: list[int]) -> tuple[np.ndarray, ...]:
-    """Edges (holder, first holder) of every linking value that these accounts hold."""
+def _links_of_accounts(cursor, params: dict, accounts: list[int]) -> Links:
+    """Every linking value that these accounts hold, with all its holders."""
     cursor.execute(
         _PACKED_VALUES.format(linking=_LINKING_VALUES_OF_ACCOUNTS), {**params, "accounts": accounts}
     )
-    return _unpack_links(*cursor.fetchone())
+    return Links.packed(*cursor.fetchone())
 
 
 @dataclass
@@ -459,8 +505,7 @@ class _Neighbourhood:
     """What an incremental update needs about the accounts it may change."""
 
     accounts: np.ndarray  # sorted
-    left: np.ndarray  # edges (holder, first holder of the same linking value)
-    right: np.ndarray
+    links: Links  # the linking values they hold
     member_ids: np.ndarray  # their current memberships
     member_clusters: np.ndarray
 
@@ -474,7 +519,7 @@ def _affected_accounts(cursor, seeds: list[int]) -> _Neighbourhood:
 
     Every account of the set passes through the frontier once, so the walk has read every
     linking value the set holds (with all its holders) and the membership of every account of
-    the set: those edges and memberships are what the update clusters, without reading them
+    the set: those values and memberships are what the update clusters, without reading them
     again."""
     params = link_params()
     cursor.execute(
@@ -485,13 +530,13 @@ def _affected_accounts(cursor, seeds: list[int]) -> _Neighbourhood:
     )
     known = set(seeds) | {row[0] for row in cursor.fetchall()}
     frontier = list(known)
-    edges: list[tuple[np.ndarray, np.ndarray]] = []
+    read: list[Links] = []
     memberships: list[tuple[np.ndarray, np.ndarray]] = []
     in_read_clusters: set[int] = set()
     while frontier:
-        holders, first = _links_of_accounts(cursor, params, frontier)
-        edges.append((holders, first))
-        found = set(holders.tolist())
+        links = _links_of_accounts(cursor, params, frontier)
+        read.append(links)
+        found = set(links.holders.tolist())
         # A cluster already read has all its members in the set: only accounts outside those
         # can lead to another cluster (memberships cannot change while we hold the lock).
         unread = [a for a in frontier if a not in in_read_clusters]
@@ -513,8 +558,7 @@ def _affected_accounts(cursor, seeds: list[int]) -> _Neighbourhood:
     member_ids, at = np.unique(np.concatenate([m[0] for m in memberships]), return_index=True)
     return _Neighbourhood(
         accounts=np.array(sorted(known), dtype=np.int64),
-        left=np.concatenate([e[0] for e in edges]),
-        right=np.concatenate([e[1] for e in edges]),
+        links=Links.joined(read),
         member_ids=member_ids,
         member_clusters=np.concatenate([m[1] for m in memberships])[at],
     )
@@ -537,7 +581,7 @@ def cluster_update_for_accounts(account_ids: Iterable[int]) -> ClusterResult:
         if not seeds:
             return result
         near = _affected_accounts(cursor, seeds)
-        labels = components(near.accounts, near.left, near.right)
+        labels = components(near.accounts, near.links)
         old = _old_clusters(near.accounts, near.member_ids, near.member_clusters)
         _write(cursor, near.accounts, labels, old, result)
     return result

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.postgres.functions import TransactionNow
 from django.db import models
 from django.db.models import Q
 
@@ -219,7 +220,9 @@ class ClusterMember(models.Model):
         Account, primary_key=True, on_delete=models.CASCADE, related_name="cluster_membership"
     )
     cluster = models.ForeignKey(Cluster, on_delete=models.PROTECT, related_name="memberships")
-    since = models.DateTimeField()
+    # When the account joined this cluster; the database fills it in for a row loaded without
+    # it (a full recompute loads the accounts that moved without a date, see clustering).
+    since = models.DateTimeField(db_default=TransactionNow())
 
 
 RecomputeStatus = JobStatus

@@ -138,7 +138,7 @@ class Baselines:
     def __init__(self, cursor) -> None:
         import networkx as nx
 
-        from accounts.clustering import _LINKING_VALUES, _PACKED_VALUES, link_params
+        from accounts.clustering import _read_links, link_params
 
         cursor.execute("SELECT id FROM accounts_account")
         accounts = [row[0] for row in cursor.fetchall()]
@@ -150,12 +150,8 @@ class Baselines:
         literal.add_edges_from(
             (a, value_ids.setdefault((t, v), offset + len(value_ids))) for a, t, v in cursor
         )
-        cursor.execute(
-            _PACKED_VALUES.format(linking=_LINKING_VALUES.format(filter="")), link_params()
-        )
-        sizes_raw, ids_raw = cursor.fetchone()
-        sizes = np.frombuffer(sizes_raw, dtype=">i4").astype(np.int64)
-        holders = np.frombuffer(ids_raw, dtype=">i8").astype(np.int64)
+        links = _read_links(cursor, link_params())
+        sizes, holders = links.sizes, links.holders
         value_of = np.repeat(np.arange(len(sizes)), sizes)
         first = holders[(np.cumsum(sizes) - sizes)[value_of]]
         self.graphs = {LITERAL: literal}

@@ -1,4 +1,12 @@
-from accounts.clustering import cluster_recompute_all, cluster_update_for_accounts
+import numpy as np
+import pytest
+
+from accounts.clustering import (
+    Links,
+    cluster_recompute_all,
+    cluster_update_for_accounts,
+    components,
+)
 from accounts.models import AccountAttribute, Cluster, ClusterMember
 
 from .conftest import account_with, cluster_of, partition, set_weight
@@ -182,3 +190,36 @@ def test_a_recompute_that_rewrites_the_table_keeps_the_dates_of_those_who_stayed
     result = cluster_recompute_all()
     assert result.moved == 3  # most of the table: rewritten in bulk
     assert ClusterMember.objects.get(account=first).since == since
+
+
+def test_a_holder_missing_from_the_account_list_is_left_out_and_the_others_still_link():
+    # The full recompute reads the accounts and the linking values in separate statements; an
+    # incremental update may read a value whose newest holder it has not listed. That holder is
+    # left to its own update; the value still links the holders that are listed.
+    accounts = np.array([10, 11, 12, 13], dtype=np.int64)
+    links = Links(
+        sizes=np.array([3, 2, 2], dtype=np.int64),
+        holders=np.array([10, 99, 12, 98, 97, 11, 13], dtype=np.int64),
+    )
+    labels = components(accounts, links)
+    assert labels.tolist() == [0, 1, 0, 1]
+    # Numbered 0..k-1 over the accounts even when a value has no listed holder left.
+    alone = components(accounts, Links(np.array([2], dtype=np.int64), np.array([98, 97])))
+    assert sorted(alone.tolist()) == [0, 1, 2, 3]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rewrite_dates_the_moved_accounts_at_the_recompute_and_keeps_the_others():
+    first = account_with(("payment_fingerprint", "pf-d"))
+    cluster_recompute_all()
+    kept = ClusterMember.objects.get(account=first).since
+    newcomers = [account_with(("payment_fingerprint", "pf-d")) for _ in range(3)]
+    result = cluster_recompute_all()
+    assert result.moved == 3  # the whole table rewritten
+    cluster = Cluster.objects.get(pk=cluster_of(first))
+    assert ClusterMember.objects.get(account=first).since == kept
+    dates = set(ClusterMember.objects.filter(account__in=newcomers).values_list("since", flat=True))
+    # The moved accounts were loaded without a date: the column's default gives them the time
+    # of the recompute's transaction, the time the cluster itself was updated.
+    assert dates == {cluster.updated_at}
+    assert cluster.updated_at > kept
