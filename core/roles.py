@@ -25,13 +25,19 @@ LEGAL_ONLY = frozenset({LEGAL})  # legal holds, referral
 ADMIN_ONLY = frozenset({ADMIN})  # link weights, detectors, routing thresholds
 
 
+def _remember_roles(user: AbstractBaseUser, group_names) -> frozenset[str]:
+    """Keep the user's roles on the user object for the rest of the request: the groups it is
+    in that are roles (any other group grants nothing here)."""
+    user._quarry_roles = frozenset(group_names) & STAFF_ROLES
+    return user._quarry_roles
+
+
 def user_roles(user: AbstractBaseUser | AnonymousUser) -> frozenset[str]:
     if not user.is_authenticated:
         return frozenset()
     cached = getattr(user, "_quarry_roles", None)
     if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True)) & STAFF_ROLES
-        user._quarry_roles = cached
+        cached = _remember_roles(user, user.groups.values_list("name", flat=True))
     return cached
 
 
@@ -50,5 +56,5 @@ class RolesModelBackend(ModelBackend):
             return None
         if not self.user_can_authenticate(user):
             return None
-        user._quarry_roles = frozenset(user.role_names) & STAFF_ROLES
+        _remember_roles(user, user.role_names)
         return user

@@ -58,14 +58,14 @@ BREACH_COUNT_CAP = 1000
 # annotations), compiling them cost the page more than PostgreSQL took to run them, and the
 # dashboard is the page 50 investigators open together. Each reads only what is shown.
 _BREACHED = (
-    "((c.state = 'new' AND c.triage_due_at < %(now)s)"
+    "((c.state = %(new)s AND c.triage_due_at < %(now)s)"
     " OR (c.state = ANY(%(open)s) AND c.resolve_due_at < %(now)s))"
 )
 _NOT_YET_DUE_COUNT = """
 SELECT count(*) FROM (
     SELECT 1 FROM cases_case c
     WHERE c.state = ANY(%(open)s) AND c.resolve_due_at >= %(now)s
-      AND NOT (c.state = 'new' AND c.triage_due_at < %(now)s) AND {visible}
+      AND NOT (c.state = %(new)s AND c.triage_due_at < %(now)s) AND {visible}
     LIMIT %(cap)s
 ) capped"""
 _BREACHED_COUNT = f"""
@@ -112,6 +112,7 @@ def sla_breaches(user, open_counts: dict[str, int], limit: int = 20) -> dict:
         "user": user.pk,
         "now": timezone.now(),
         "open": list(OPEN_STATES),
+        "new": State.NEW.value,
         "cap": BREACH_COUNT_CAP + 1,
         "limit": limit,
     }
