@@ -3,17 +3,13 @@ dashboard shows of the case load, at a cost that does not grow with the case tab
 
 from django.db import connection
 
+from core.counts import fold, fold_statement
+
 from .models import OPEN_STATES
 from .selectors import user_sees_cases
 
-# Deltas folded into one row per (state, restricted). A DELETE takes only the rows its
-# snapshot sees, so a change counted meanwhile keeps its row for the next fold; two folds at
-# once cannot count a row twice (the second skips the rows the first deleted).
-_COMPACT = """
-WITH folded AS (DELETE FROM cases_casecount RETURNING state, restricted, n)
-INSERT INTO cases_casecount (state, restricted, n)
-SELECT state, restricted, sum(n) FROM folded GROUP BY 1, 2 HAVING sum(n) <> 0
-"""
+# Deltas folded into one row per (state, restricted) (core.counts).
+_COMPACT = fold_statement("cases_casecount", ("state", "restricted"))
 
 # Unrestricted cases from the counts; restricted ones from the user's memberships (need-to-
 # know as cases.selectors.cases_visible_to decides it: a restricted case counts only for its
@@ -30,9 +26,7 @@ SELECT state, sum(n)::bigint FROM (
 
 def case_counts_compact() -> int:
     """Fold the counts; returns how many rows remain."""
-    with connection.cursor() as cursor:
-        cursor.execute(_COMPACT)
-        return cursor.rowcount
+    return fold(_COMPACT)
 
 
 def case_counts_open_by_state(user) -> dict[str, int]:

@@ -5,27 +5,27 @@ from datetime import datetime
 
 from django.db import connection
 
-# Deltas folded into one row per (bucket, detector, kind). Buckets are hours from the start of
-# yesterday (UTC) on, and whole days before that: the dashboard reads hours only for the last
-# 24 hours and days for its 30-day chart, so what it reads stays a few thousand rows however
-# many signals there are. A DELETE takes only the rows its snapshot sees, so a batch counted
-# meanwhile keeps its row for the next fold; two folds at once cannot count a row twice (the
-# second skips the rows the first deleted).
-_COMPACT = """
-WITH folded AS (DELETE FROM detection_signalcount RETURNING hour, detector_id, kind, n)
-INSERT INTO detection_signalcount (hour, detector_id, kind, n)
-SELECT CASE WHEN hour < date_trunc('day', now(), 'UTC') - interval '1 day'
-            THEN date_trunc('day', hour, 'UTC') ELSE hour END,
-       detector_id, kind, sum(n)
-FROM folded GROUP BY 1, 2, 3 HAVING sum(n) <> 0
-"""
+from core.counts import fold, fold_statement
+
+# Deltas folded into one row per (bucket, detector, kind) (core.counts). Buckets are hours from
+# the start of yesterday (UTC) on, and whole days before that: the dashboard reads hours only for
+# the last 24 hours and days for its 30-day chart, so what it reads stays a few thousand rows
+# however many signals there are.
+_COMPACT = fold_statement(
+    "detection_signalcount",
+    ("hour", "detector_id", "kind"),
+    (
+        "CASE WHEN hour < date_trunc('day', now(), 'UTC') - interval '1 day' "
+        "THEN date_trunc('day', hour, 'UTC') ELSE hour END",
+        "detector_id",
+        "kind",
+    ),
+)
 
 
 def signal_counts_compact() -> int:
     """Fold the counts; returns how many rows remain."""
-    with connection.cursor() as cursor:
-        cursor.execute(_COMPACT)
-        return cursor.rowcount
+    return fold(_COMPACT)
 
 
 def signal_counts_by_day(*, since: datetime) -> list[tuple[str, str, int]]:
