@@ -44,11 +44,11 @@ REWRITE_FRACTION = 0.2  # a full recompute moving more accounts than this rewrit
 
 # Linking values: of a strong or medium type, held by 2 to hub_threshold accounts. Types and
 # thresholds come as parameters (a join would hide them from the planner, which then sorts all
-# attributes instead of walking the (type, value, account) index). One type at a time: within a
-# type the index is in value order, so grouping compares only the values (grouping on type and
-# value over all the types at once costs about twice as much). Each value yields its holder
-# count and its holders packed as big-endian int8; the outer aggregate concatenates them, so the
-# whole graph crosses the wire as two bytea values instead of hundreds of thousands of rows.
+# attributes instead of walking the (type, value, account) index). One type at a time, each with
+# its own threshold: within a type the index is in value order, so the grouping compares values
+# only. Each value yields its holder count and its holders packed as big-endian int8; the outer
+# aggregate concatenates them, so the whole graph crosses the wire as two bytea values instead
+# of hundreds of thousands of rows.
 _LINKING_VALUES = """
     SELECT g.holders, g.ids
     FROM unnest(%(types)s::text[], %(limits)s::int[]) AS t(type, hub_threshold)
