@@ -23,7 +23,9 @@ changes before it writes. So what a holder read about its clusters' members stay
 commits, and a writer merging two clusters waits for whoever is acting on either.
 """
 
+import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -402,6 +404,83 @@ def _write(
     result.moved = int(changed.sum())
 
 
+@dataclass
+class _Graph:
+    """What a full recompute reads: every account, linking value and membership."""
+
+    accounts: np.ndarray  # sorted
+    links: Links
+    member_ids: np.ndarray
+    member_clusters: np.ndarray
+
+
+def _read_types(cursor, work: list[tuple[str, int]], lock: threading.Lock) -> list[Links]:
+    """The linking values of the types left in `work`, taken one at a time until none is left
+    (the two connections of a parallel read share the list)."""
+    read = []
+    while True:
+        with lock:
+            if not work:
+                return read
+            type_, limit = work.pop()
+        read.append(_read_links(cursor, {"types": [type_], "limits": [limit]}))
+
+
+def _read_accounts(cursor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    (account_ids,) = _read_int8(cursor, "SELECT id FROM accounts_account ORDER BY id", None, 1)
+    member_ids, member_clusters = _read_int8(
+        cursor, "SELECT account_id, cluster_id FROM accounts_clustermember", None, 2
+    )
+    return account_ids, member_ids, member_clusters
+
+
+def _read_beside(snapshot: str, work: list[tuple[str, int]], lock: threading.Lock):
+    """The helper's half of a parallel read, on a connection of its own (this thread's) that
+    sees exactly the snapshot the main connection exported: the accounts and memberships, then
+    linking types from the shared list."""
+    try:
+        with transaction.atomic(), connection.cursor() as wrapper:
+            cursor = wrapper.cursor
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            accounts = _read_accounts(cursor)
+            return accounts, _read_types(cursor, work, lock)
+    finally:
+        connection.close()
+
+
+def _read_graph(outermost: bool) -> _Graph:
+    """Every account, linking value and membership, as of one snapshot.
+
+    Run on its own (not inside a caller's transaction), the read is split over two connections
+    that share one snapshot (pg_export_snapshot): a helper thread reads the accounts and
+    memberships while this connection starts on the linking values, and both then take the
+    remaining linking types one at a time. On two cores the read takes about the time of the
+    larger half instead of the sum. Inside a caller's transaction a second connection would not
+    see what that transaction wrote, so the read stays on this connection."""
+    params = link_params()
+    work = list(zip(params["types"], params["limits"], strict=True))
+    lock = threading.Lock()
+    with transaction.atomic(), connection.cursor() as wrapper:
+        cursor = wrapper.cursor
+        if not outermost:
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            accounts = _read_accounts(cursor)
+            return _Graph(accounts[0], Links.joined(_read_types(cursor, work, lock)), *accounts[1:])
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute("SELECT pg_export_snapshot()")
+        (snapshot,) = cursor.fetchone()
+        # The helper must be done before this transaction ends: the snapshot lives only as long
+        # as the transaction that exported it (leaving the pool waits for the helper).
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cluster-read") as pool:
+            beside = pool.submit(_read_beside, snapshot, work, lock)
+            mine = _read_types(cursor, work, lock)
+            accounts, theirs = beside.result()
+    return _Graph(accounts[0], Links.joined(mine + theirs), *accounts[1:])
+
+
 def cluster_recompute_all(*, progress: Progress = _noop) -> ClusterResult:
     """Recompute every cluster from scratch. Holds the cluster lock (a session lock) for its
     whole run, so incremental updates wait; the graph is read in one repeatable-read snapshot,
@@ -411,18 +490,9 @@ def cluster_recompute_all(*, progress: Progress = _noop) -> ClusterResult:
     try:
         progress(5, "reading the attribute graph")
         outermost = not connection.in_atomic_block
-        with transaction.atomic(), connection.cursor() as wrapper:
-            cursor = wrapper.cursor
-            if outermost:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            cursor.execute("SET LOCAL work_mem = '64MB'")
-            (account_ids,) = _read_int8(
-                cursor, "SELECT id FROM accounts_account ORDER BY id", None, 1
-            )
-            links = _read_links(cursor, link_params())
-            member_ids, member_clusters = _read_int8(
-                cursor, "SELECT account_id, cluster_id FROM accounts_clustermember", None, 2
-            )
+        graph = _read_graph(outermost)
+        account_ids, links = graph.accounts, graph.links
+        member_ids, member_clusters = graph.member_ids, graph.member_clusters
         progress(50, "computing components")
         labels = components(account_ids, links)
         old = _old_clusters(account_ids, member_ids, member_clusters)
