@@ -11,6 +11,8 @@ Targets:
   node, one edge per stored attribute row (all 400,000). That is the baseline the target is
   checked against. For information the run also times networkx on the reduced graph the
   recompute actually clusters (strong and medium types only, hubs dropped);
+- the incremental update of the largest cluster after one account joined it ≤ 100 ms (median
+  of 5);
 - GET /cases/<number>/graph.json for a case of 25,000 accounts answers in < 1 s.
 
 Only connected_components is timed for networkx (not building its graph), and only the call
@@ -266,9 +268,14 @@ def main(argv: list[str]) -> int:
         warm = min(warm, elapsed)
     assert ClusterMember.objects.get(account_id=new_id).cluster_id == largest.pk
 
-    started = time.perf_counter()
-    cluster_update_for_accounts([new_id])
-    incremental = time.perf_counter() - started
+    # The update a batch naming that account triggers: the walk over its cluster, nothing left
+    # to write (the recompute placed it). Five times: one timing on a shared machine is noise.
+    updates = []
+    for _ in range(5):
+        started = time.perf_counter()
+        cluster_update_for_accounts([new_id])
+        updates.append(time.perf_counter() - started)
+    incremental = sorted(updates)[len(updates) // 2]
 
     ratios: dict[str, float] = {}
     for name in baselines.graphs:
@@ -296,8 +303,9 @@ def main(argv: list[str]) -> int:
         )
     print(
         f"incremental update of the largest cluster ({largest.size + 1:,} accounts): "
-        f"{incremental * 1000:.0f} ms"
+        f"{incremental * 1000:.0f} ms (median of 5; first {updates[0] * 1000:.0f} ms, "
+        f"slowest {max(updates) * 1000:.0f} ms; TARGET <= 100 ms)"
     )
     graph_seconds = _graph_endpoint_seconds()
-    ok = all(r <= 2.0 for r in ratios.values()) and graph_seconds < 1.0
+    ok = all(r <= 2.0 for r in ratios.values()) and incremental <= 0.1 and graph_seconds < 1.0
     return 0 if ok else 1
