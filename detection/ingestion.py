@@ -216,10 +216,11 @@ def _store_accounts(
     """Store the accounts the created signals name and the attributes not yet stored. Returns
     every account's id, and what the batch teaches the memory once it commits."""
     seen: dict[str, Known | None] = memory.get_many(accounts)
-    ids = {e: known.id for e, known in seen.items() if known is not None}
+    remembered = {e: known for e, known in seen.items() if known is not None}
+    ids = {e: known.id for e, known in remembered.items()}
     created: dict[str, int] = {}
     stored_elsewhere: dict[str, tuple[int, list[Attribute]]] = {}
-    unknown = [e for e, known in seen.items() if known is None]
+    unknown = [e for e in seen if e not in remembered]
     if unknown:
         given = [accounts[e] for e in unknown]
         cursor.execute(
@@ -252,7 +253,6 @@ def _store_accounts(
             ),
         )
     learned = {e: (account_id, accounts[e].attributes) for e, account_id in created.items()}
-    remembered = {e: known for e, known in seen.items() if known is not None}
     rows, changed = attributes_unknown(remembered, accounts)
     for e in changed:
         learned[e] = (ids[e], accounts[e].attributes)
@@ -326,12 +326,11 @@ def _signals_store(
     detector_id: int,
     unique: list[SignalIn],
     line: Callable[[SignalIn, tuple[str, ...]], str],
-    names: dict[str, tuple[str, ...]],
     race: str,
-) -> dict[str, int]:
-    """Store the signals not stored yet (`unique` sorted by external_id) as `line` writes them
-    (with the names of their accounts, `names`); returns the id of each signal this call
-    created, by external_id."""
+) -> tuple[dict[str, int], dict[str, tuple[str, ...]]]:
+    """Store the signals not stored yet (`unique` sorted by external_id) as `line` writes them;
+    returns the id of each signal this call created, by external_id, and the names of the
+    accounts of the signals it found new (_account_names: a re-sent batch computes none)."""
     drawn = None
     if race != CAREFUL:
         ends = text_array({unique[0].external_id, unique[-1].external_id})
@@ -345,7 +344,8 @@ def _signals_store(
         ids = dict(cursor.fetchall())
         new = [s for s in unique if ids[s.external_id] is not None]
         if not new:
-            return {}
+            return {}, {}
+    names = {s.external_id: _account_names(s) for s in new}
     if race != CAREFUL:
         data = "".join(
             f"{ids[s.external_id]}\t{detector_id}\t{line(s, names[s.external_id])}" for s in new
@@ -353,7 +353,7 @@ def _signals_store(
         try:
             with transaction.atomic() if race == SAVEPOINT else nullcontext():
                 _copy(cursor, _SIGNALS_COPY, data)
-            return {s.external_id: ids[s.external_id] for s in new}
+            return {s.external_id: ids[s.external_id] for s in new}, names
         except UniqueViolation:
             if race == RAISE:
                 raise
@@ -366,7 +366,7 @@ def _signals_store(
         "".join(line(s, names[s.external_id]) for s in new),
     )
     cursor.execute(_SIGNALS_INSERT, [detector_id])
-    return dict(cursor.fetchall())
+    return dict(cursor.fetchall()), names
 
 
 def signal_ingest_batch(
@@ -404,8 +404,7 @@ def _ingest(detector: Detector, signals: list[SignalIn], plain_text: bool, race:
     with connection.cursor() as cursor:
         generation = memory.begin(cursor)
         line = _signal_line_plain if plain_text else _signal_line
-        names = {s.external_id: _account_names(s) for s in unique}
-        created = _signals_store(cursor, detector.pk, unique, line, names, race)
+        created, names = _signals_store(cursor, detector.pk, unique, line, race)
         if not created:
             return IngestResult(statuses)
         fresh = [s for s in unique if s.external_id in created]
