@@ -427,6 +427,7 @@ def _read_types(cursor, work: list[tuple[str, int]], lock: threading.Lock) -> li
 
 
 def _read_accounts(cursor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every account id (sorted), and every membership (account, cluster)."""
     (account_ids,) = _read_int8(cursor, "SELECT id FROM accounts_account ORDER BY id", None, 1)
     member_ids, member_clusters = _read_int8(
         cursor, "SELECT account_id, cluster_id FROM accounts_clustermember", None, 2
@@ -467,18 +468,21 @@ def _read_graph(outermost: bool) -> _Graph:
         if not outermost:
             cursor.execute("SET LOCAL work_mem = '64MB'")
             accounts = _read_accounts(cursor)
-            return _Graph(accounts[0], Links.joined(_read_types(cursor, work, lock)), *accounts[1:])
-        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute("SELECT pg_export_snapshot()")
-        (snapshot,) = cursor.fetchone()
-        # The helper must be done before this transaction ends: the snapshot lives only as long
-        # as the transaction that exported it (leaving the pool waits for the helper).
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cluster-read") as pool:
-            beside = pool.submit(_read_beside, snapshot, work, lock)
-            mine = _read_types(cursor, work, lock)
-            accounts, theirs = beside.result()
-    return _Graph(accounts[0], Links.joined(mine + theirs), *accounts[1:])
+            links = _read_types(cursor, work, lock)
+        else:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute("SELECT pg_export_snapshot()")
+            (snapshot,) = cursor.fetchone()
+            # The helper must be done before this transaction ends: the snapshot lives only as
+            # long as the transaction that exported it (leaving the pool waits for the helper).
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cluster-read") as pool:
+                beside = pool.submit(_read_beside, snapshot, work, lock)
+                links = _read_types(cursor, work, lock)
+                accounts, theirs = beside.result()
+                links += theirs
+    account_ids, member_ids, member_clusters = accounts
+    return _Graph(account_ids, Links.joined(links), member_ids, member_clusters)
 
 
 def cluster_recompute_all(*, progress: Progress = _noop) -> ClusterResult:
