@@ -1,6 +1,7 @@
 """Admins manage detectors (tokens, feeds, health) and the routing thresholds here."""
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
@@ -32,6 +33,9 @@ class FeedPollInline(admin.TabularInline):
 
 @admin.register(Detector)
 class DetectorAdmin(admin.ModelAdmin):
+    # A feed URL typed without a scheme is taken as https (Django 6's default; 5.2 warns until
+    # a form says which).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = [
         "name",
         "mode",

@@ -56,3 +56,14 @@ def test_the_detector_page_lists_its_own_recent_polls(admin_client):
     FeedPoll.objects.create(detector=other, at=timezone.now(), cursor_after="other-cursor-9")
     page = admin_client.get(f"/admin/detection/detector/{mine.pk}/change/").content.decode()
     assert "mine-cursor-7" in page and "other-cursor-9" not in page
+
+
+def test_a_feed_url_typed_without_a_scheme_is_taken_as_https(admin_client, rf):
+    from django.contrib import admin
+
+    request = rf.get("/admin/detection/detector/add/")
+    request.user = get_user_model().objects.get(username="root")
+    form = admin.site._registry[Detector].get_form(request)
+    field = form.base_fields["feed_url"]
+    assert field.clean("feeds.example.org/signals") == "https://feeds.example.org/signals"
+    assert field.clean("http://127.0.0.1:9/feed") == "http://127.0.0.1:9/feed"
