@@ -2,22 +2,28 @@
 signals naming 2 accounts with 3 attributes each) against a raw psycopg COPY of the same rows
 into the same tables, and re-sending every stored signal again.
 
-Targets: HTTP ≥ 20,000 signals/s; re-sending ≥ first ingestion's rate."""
+Targets: HTTP ≥ 20,000 signals/s and ≥ 0.6× the COPY's rate; re-sending ≥ first ingestion's
+rate. `--rounds` (5) rounds, each on rows of its own, alternating which side runs first; the
+figures compared are the medians."""
 
 import argparse
 import http.client
 import json
+import os
+import statistics
 import threading
 import time
 import uuid
 
 from django.db import connection
 
+from core.pgcopy import text_array
 from detection.services import detector_create
 
 from .common import bodies, cleanup, free_port, signal_batch, start_gunicorn, tables_settle
 
 TARGET = 20_000
+RATIO_TARGET = 0.6  # of the raw COPY's rate (issue 17)
 
 
 def _send_all(port: int, token: str, payloads: list[bytes], concurrency: int) -> tuple[float, dict]:
@@ -64,8 +70,16 @@ def _send_all(port: int, token: str, payloads: list[bytes], concurrency: int) ->
 
 
 def _copy_baseline(run: str, total: int, batch: int, accounts: int, detector_id: int) -> float:
-    """The same rows, written by the fastest means PostgreSQL has: COPY, no checks, no upsert."""
+    """The same rows, written by the fastest means PostgreSQL has: COPY, no checks, no upsert.
+    The same rows includes what a signal keeps of the accounts it names (account_external_ids),
+    which the baseline left NULL until 2026-12-01: it was written before signals kept it."""
     items = [i for s in range(0, total, batch) for i in signal_batch(run, s, batch, accounts)]
+    # What ingestion keeps beside the links, as an array literal made before the clock starts
+    # (the rows are the same; building them is not the database's work).
+    named = {
+        i["external_id"]: text_array(sorted({a["external_id"] for a in i["accounts"]}))
+        for i in items
+    }
     account_rows = {a["external_id"]: a for i in items for a in i["accounts"]}
     raw = connection.connection
     started = time.perf_counter()
@@ -93,7 +107,8 @@ def _copy_baseline(run: str, total: int, batch: int, accounts: int, detector_id:
                         copy.write_row((*key, "now"))
         with cur.copy(
             "COPY detection_signal (detector_id, external_id, kind, severity, confidence, "
-            "observed_at, received_at, summary, observables, payload) FROM STDIN"
+            "observed_at, received_at, summary, observables, payload, account_external_ids) "
+            "FROM STDIN"
         ) as copy:
             for i in items:
                 copy.write_row(
@@ -108,6 +123,7 @@ def _copy_baseline(run: str, total: int, batch: int, accounts: int, detector_id:
                         i["summary"],
                         "[]",
                         json.dumps(i["payload"]),
+                        named[i["external_id"]],
                     )
                 )
         cur.execute(
@@ -121,6 +137,44 @@ def _copy_baseline(run: str, total: int, batch: int, accounts: int, detector_id:
     return time.perf_counter() - started
 
 
+def _round(args, order: str) -> dict:
+    """One round on rows of its own: first ingestion over HTTP and re-sending it (a gunicorn of
+    its own, started for the round), and the COPY baseline, in `order` ("http" or "copy"
+    first). Each side starts on freshly vacuumed tables holding what every round starts on."""
+    run = "b" + uuid.uuid4().hex[:8]
+    detector, token = detector_create(name=f"bench-ingest-{run}")
+    copy_detector, _ = detector_create(name=f"bench-copy-{run}")
+    payloads = bodies(run, args.signals, args.batch, args.accounts)
+    result: dict = {}
+
+    def http():
+        with connection.cursor() as cursor:
+            tables_settle(cursor)
+        port = free_port()
+        server = start_gunicorn(port, args.workers, args.threads, service="ingest")
+        try:
+            result["first_s"], result["first"] = _send_all(port, token, payloads, args.concurrency)
+            result["again_s"], result["again"] = _send_all(port, token, payloads, args.concurrency)
+        finally:
+            server.terminate()
+            server.wait(30)
+
+    def copy():
+        with connection.cursor() as cursor:
+            tables_settle(cursor)
+        result["copy_s"] = _copy_baseline(
+            "c" + run[1:], args.signals, args.batch, args.accounts, copy_detector.pk
+        )
+
+    try:
+        for side in (http, copy) if order == "http" else (copy, http):
+            side()
+    finally:
+        with connection.cursor() as cursor:
+            cleanup(cursor, [detector.pk, copy_detector.pk], [f"{run}-", f"c{run[1:]}-"])
+    return result
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bench_ingest")
     parser.add_argument("--signals", type=int, default=100_000)
@@ -129,48 +183,50 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=5)
     args, _ = parser.parse_known_args(argv)
-    run = "b" + uuid.uuid4().hex[:8]
-    detector, token = detector_create(name=f"bench-ingest-{run}")
-    copy_detector, _ = detector_create(name=f"bench-copy-{run}")
-    payloads = bodies(run, args.signals, args.batch, args.accounts)
-    with connection.cursor() as cursor:
-        print(f"set-up: vacuum and analyze {tables_settle(cursor):.0f}s")
-    port = free_port()
-    server = start_gunicorn(port, args.workers, args.threads, service="ingest")
-    try:
-        first_s, first = _send_all(port, token, payloads, args.concurrency)
-        again_s, again = _send_all(port, token, payloads, args.concurrency)
-    finally:
-        server.terminate()
-        server.wait(30)
-    with connection.cursor() as cursor:
-        tables_settle(cursor)
-    copy_s = _copy_baseline(
-        "c" + run[1:], args.signals, args.batch, args.accounts, copy_detector.pk
-    )
-    first_rate, again_rate, copy_rate = (
-        args.signals / first_s,
-        args.signals / again_s,
-        args.signals / copy_s,
-    )
     print(f"signals: {args.signals} in batches of {args.batch}, 2 accounts × 3 attributes each")
     print(
         f"gunicorn workers: {args.workers} × {args.threads} threads, "
         f"client connections (kept alive): {args.concurrency}"
     )
-    print(f"first ingestion over HTTP: {first_rate:,.0f} signals/s ({first_s:.2f}s) {first}")
-    print(f"re-sending the same:       {again_rate:,.0f} signals/s ({again_s:.2f}s) {again}")
+    # A run of one or two seconds is at the mercy of whatever else the machine does in those
+    # seconds, and a single pair's ratio spread from 0.42 to 0.72 on one quiet machine: rounds
+    # alternate which side goes first, and the figures below are the medians.
+    print("round  first  HTTP signals/s  re-send/s  COPY signals/s  ratio HTTP/COPY  load")
+    rounds = []
+    for n in range(1, args.rounds + 1):
+        r = _round(args, "http" if n % 2 else "copy")
+        rounds.append(r)
+        ratio = r["copy_s"] / r["first_s"]
+        print(
+            f"{n:5d}  {'HTTP' if n % 2 else 'COPY':5s}  {args.signals / r['first_s']:14,.0f}  "
+            f"{args.signals / r['again_s']:9,.0f}  {args.signals / r['copy_s']:14,.0f}  "
+            f"{ratio:15.2f}  {os.getloadavg()[0]:.2f}",
+            flush=True,
+        )
+    first_s = statistics.median(r["first_s"] for r in rounds)
+    again_s = statistics.median(r["again_s"] for r in rounds)
+    copy_s = statistics.median(r["copy_s"] for r in rounds)
+    ratio = statistics.median(r["copy_s"] / r["first_s"] for r in rounds)
+    first_rate, again_rate, copy_rate = (
+        args.signals / first_s,
+        args.signals / again_s,
+        args.signals / copy_s,
+    )
+    print(f"medians of {len(rounds)} rounds:")
+    print(f"first ingestion over HTTP: {first_rate:,.0f} signals/s ({first_s:.2f}s)")
+    print(f"re-sending the same:       {again_rate:,.0f} signals/s ({again_s:.2f}s)")
     print(f"raw psycopg COPY baseline: {copy_rate:,.0f} signals/s ({copy_s:.2f}s)")
-    print(f"ratio HTTP ingestion / COPY: {first_rate / copy_rate:.2f}")
+    print(f"ratio HTTP ingestion / COPY: {ratio:.2f} (median of the rounds' ratios)")
     print(f"ratio re-send / first ingestion: {again_rate / first_rate:.2f}")
     print(f"target ≥ {TARGET:,} signals/s: {'met' if first_rate >= TARGET else 'MISSED'}")
-    ok = (
-        first_rate >= TARGET
-        and again_rate >= first_rate
-        and first["created"] == args.signals
-        and again["duplicate"] == args.signals
+    print(f"target ratio ≥ {RATIO_TARGET}: {'met' if ratio >= RATIO_TARGET else 'MISSED'}")
+    stored_once = all(
+        r["first"]["created"] == args.signals and r["again"]["duplicate"] == args.signals
+        for r in rounds
     )
-    with connection.cursor() as cursor:
-        cleanup(cursor, [detector.pk, copy_detector.pk], [f"{run}-", f"c{run[1:]}-"])
+    if not stored_once:
+        print("MISCOUNT: " + "; ".join(f"{r['first']} then {r['again']}" for r in rounds))
+    ok = first_rate >= TARGET and ratio >= RATIO_TARGET and again_rate >= first_rate and stored_once
     return 0 if ok else 1

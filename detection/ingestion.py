@@ -98,46 +98,47 @@ ON CONFLICT (detector_id, external_id) DO NOTHING
 RETURNING external_id, id
 """
 
-# The accounts come as one array a column (no staging table: nothing to create, fill and empty
-# at commit). Accounts already stored are set aside by one probe of the unique index each,
-# cheaper than the speculative insertion ON CONFLICT starts for each row; ON CONFLICT still
-# settles the race with a parallel batch naming the same new account. OFFSET 0 keeps the probe
-# a per-row subplan: as an anti-join the planner, blind to the arrays' size, may hash the whole
-# table.
+# The accounts this process does not know, looked up before anything is inserted: the id of each
+# stored one (NULL for the others), then, for each stored account, which of the attributes this
+# batch gives it are not stored yet (by their ordinal in the arrays sent). One row per account
+# and one per missing attribute, usually none: a batch naming 2,000 accounts another process
+# stored reads back 2,000 small rows, not one per attribute. Every lookup is a probe of a unique
+# key (the account's external id, the attribute's account, type and value), whatever the
+# statistics say. A join read the whole account table into a hash for every batch (30 ms at
+# 80,000 accounts, growing with the table); and after a purge, with statistics that took the
+# tables for empty, the planner read each account's attributes through the index led by type
+# and value (seconds a batch). OFFSET 0 keeps each lookup a probe, not a hash of the table.
+_ACCOUNTS_LOOKUP = """
+WITH account AS MATERIALIZED (
+    SELECT i, (SELECT a.id FROM accounts_account a WHERE a.external_id = e OFFSET 0) AS id
+    FROM unnest(%s::text[]) WITH ORDINALITY AS u(e, i)
+)
+SELECT i, id, NULL::bigint FROM account
+UNION ALL
+SELECT account.i, NULL, t.n
+FROM account
+JOIN unnest(%s::int[], %s::text[], %s::text[]) WITH ORDINALITY AS t(i, type, value, n)
+    ON t.i = account.i
+WHERE account.id IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM accounts_accountattribute x
+    WHERE x.account_id = account.id AND x.type = t.type AND x.value = t.value OFFSET 0
+)
+"""
+
+# The accounts the lookup did not find, from one array a column (no staging table: nothing to
+# create, fill and empty at commit). ON CONFLICT settles the race with a parallel batch that
+# stored one of them since: RETURNING tells which this transaction created, and the others are
+# looked up again by a new statement, which sees what that batch committed while this one waited
+# on it.
 _ACCOUNTS_INSERT = """
 INSERT INTO accounts_account (external_id, name, email, organisation, country, signup_at,
     platform_status, first_seen_at)
 SELECT external_id, name, email, organisation, country, signup_at, 'active', now()
 FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[])
     AS t(external_id, name, email, organisation, country, signup_at)
-WHERE NOT EXISTS (
-    SELECT 1 FROM accounts_account a WHERE a.external_id = t.external_id OFFSET 0
-)
 ORDER BY external_id
 ON CONFLICT (external_id) DO NOTHING
 RETURNING external_id, id
-"""
-
-# Accounts someone else stored: the id of each, and which of the attributes this batch gives
-# them are stored already (the others are inserted below). A new statement, so it also sees the
-# account a parallel batch committed while the insert above waited on it. Every lookup is a
-# probe of a unique key (the account's external id, the attribute's account, type and value),
-# whatever the statistics say. A join read the whole account table into a hash for every batch
-# (30 ms at 80,000 accounts, growing with the table); and after a purge, with statistics that
-# took the tables for empty, the planner read each account's attributes through the index led
-# by type and value (seconds a batch). OFFSET 0 keeps each EXISTS a probe, not a hash of the
-# whole attribute table. One row per attribute given, or per account given none.
-_ACCOUNTS_STORED = """
-WITH account AS MATERIALIZED (
-    SELECT i, e, (SELECT a.id FROM accounts_account a WHERE a.external_id = e) AS id
-    FROM unnest(%s::text[]) WITH ORDINALITY AS u(e, i)
-)
-SELECT account.e, account.id, t.type, t.value, t.type IS NOT NULL AND EXISTS (
-    SELECT 1 FROM accounts_accountattribute x
-    WHERE x.account_id = account.id AND x.type = t.type AND x.value = t.value OFFSET 0
-)
-FROM account
-LEFT JOIN unnest(%s::int[], %s::text[], %s::text[]) AS t(i, type, value) ON t.i = account.i
 """
 
 _ATTRIBUTES_INSERT = """
@@ -187,27 +188,34 @@ def _merge_accounts(signals: list[SignalIn]) -> dict[str, AccountIn]:
     return merged
 
 
-def _accounts_stored(
-    cursor, others: list[str], accounts: dict[str, AccountIn]
-) -> dict[str, tuple[int, list[Attribute]]]:
-    """For accounts someone else stored: each one's id and the attributes given it here that
-    are not stored yet."""
-    given = [(n, x) for n, e in enumerate(others, 1) for x in dict.fromkeys(accounts[e].attributes)]
+def _accounts_lookup(
+    cursor, names: list[str], accounts: dict[str, AccountIn]
+) -> tuple[dict[str, tuple[int, list[Attribute]]], list[str]]:
+    """Of `names`, the stored accounts, each with its id and the attributes given it here that
+    are not stored yet; and the names of those not stored."""
+    given = [(n, x) for n, e in enumerate(names, 1) for x in dict.fromkeys(accounts[e].attributes)]
     cursor.execute(
-        _ACCOUNTS_STORED,
+        _ACCOUNTS_LOOKUP,
         [
-            text_array(others),
+            text_array(names),
             "{" + ",".join(str(n) for n, _ in given) + "}",
             text_array(x.type for _, x in given),
             text_array(x.value for _, x in given),
         ],
     )
+    rows = cursor.fetchall()
     found: dict[str, tuple[int, list[Attribute]]] = {}
-    for e, account_id, kind, value, stored in cursor.fetchall():
-        missing = found.setdefault(e, (account_id, []))[1]
-        if kind is not None and not stored:
-            missing.append(Attribute(kind, value))
-    return found
+    absent: list[str] = []
+    for i, account_id, n in rows:
+        if n is None:
+            if account_id is None:
+                absent.append(names[i - 1])
+            else:
+                found[names[i - 1]] = (account_id, [])
+    for i, _, n in rows:
+        if n is not None:
+            found[names[i - 1]][1].append(given[n - 1][1])
+    return found, absent
 
 
 def _store_accounts(
@@ -222,25 +230,32 @@ def _store_accounts(
     stored_elsewhere: dict[str, tuple[int, list[Attribute]]] = {}
     unknown = [e for e in seen if e not in remembered]
     if unknown:
-        given = [accounts[e] for e in unknown]
-        cursor.execute(
-            _ACCOUNTS_INSERT,
-            [
-                text_array(unknown),
-                text_array(a.name for a in given),
-                text_array(a.email for a in given),
-                text_array(a.organisation for a in given),
-                text_array(a.country for a in given),
-                time_array(a.signup_at for a in given),
-            ],
-        )
-        created = dict(cursor.fetchall())
+        stored_elsewhere, absent = _accounts_lookup(cursor, unknown, accounts)
+        if absent:
+            given = [accounts[e] for e in absent]
+            cursor.execute(
+                _ACCOUNTS_INSERT,
+                [
+                    text_array(absent),
+                    text_array(a.name for a in given),
+                    text_array(a.email for a in given),
+                    text_array(a.organisation for a in given),
+                    text_array(a.country for a in given),
+                    time_array(a.signup_at for a in given),
+                ],
+            )
+            created = dict(cursor.fetchall())
+            raced = [e for e in absent if e not in created]
+            if raced:
+                # Stored by a parallel batch since the lookup: it committed before ON CONFLICT
+                # let this statement go on, and no deletion can come between (INGEST_LOCK).
+                more, gone = _accounts_lookup(cursor, raced, accounts)
+                if gone:
+                    raise RuntimeError(f"accounts neither created nor found: {gone[:5]}")
+                stored_elsewhere.update(more)
         ids.update(created)
-        others = [e for e in unknown if e not in created]
-        if others:
-            stored_elsewhere = _accounts_stored(cursor, others, accounts)
-            for e, (account_id, _) in stored_elsewhere.items():
-                ids[e] = account_id
+        for e, (account_id, _) in stored_elsewhere.items():
+            ids[e] = account_id
     if created:
         # "now" as COPY reads it is the transaction's start, as now() is.
         _copy(

@@ -91,3 +91,79 @@ def test_two_strong_signals_of_one_cluster_routed_at_once_open_one_case():
     assert errors == []
     assert Case.objects.count() == 1
     assert Signal.objects.filter(case__isnull=False).count() == 2
+
+
+def test_an_account_stored_by_a_parallel_batch_after_the_lookup_is_linked_with_its_attributes():
+    """The lookup finds the account absent; a parallel transaction holds it inserted, and commits
+    while this batch's insert waits on it: the batch links the signal to that account and adds
+    the attributes only it gives, instead of failing or creating a second account."""
+    from accounts.models import AccountAttribute
+    from detection.known_accounts import known_accounts
+
+    from ..database import app_login_connect, superuser_connect
+
+    detector, _ = detector_create(name="prada")
+    other = app_login_connect()
+    other.autocommit = False
+    with other.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO accounts_account (external_id, name, email, organisation, country, "
+            "platform_status, first_seen_at) "
+            "VALUES ('acct-a-7', '', '', '', '', 'active', now()) RETURNING id"
+        )
+        parallel_id = cursor.fetchone()[0]
+        cursor.execute(
+            "INSERT INTO accounts_accountattribute (account_id, type, value, first_seen_at) "
+            "VALUES (%s, 'payment_fingerprint', 'pf-7', now())",
+            [parallel_id],
+        )
+        cursor.execute("SELECT pg_backend_pid()")
+    outcome = {}
+
+    def send():
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                outcome["pid"] = cursor.fetchone()[0]
+            outcome["result"] = signal_ingest_batch(
+                detector=detector, signals=[signal_validate(signal_json(7))]
+            )
+        except Exception as exc:
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=send)
+    thread.start()
+    try:
+        # Wait until the batch's insert waits on the parallel transaction's row.
+        with superuser_connect() as watch, watch.cursor() as cursor:
+            for _ in range(200):
+                cursor.execute(
+                    "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s",
+                    [outcome.get("pid", 0)],
+                )
+                row = cursor.fetchone()
+                if row and row[0] == "Lock":
+                    break
+                threading.Event().wait(0.05)
+            else:
+                raise AssertionError("the batch never waited on the parallel insert")
+        other.commit()
+    finally:
+        thread.join(30)
+        other.close()
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["result"].statuses == [CREATED]
+    assert list(Account.objects.filter(external_id="acct-a-7").values_list("id", flat=True)) == [
+        parallel_id
+    ]
+    signal = Signal.objects.get(external_id="sig-000007")
+    assert sorted(signal.accounts.values_list("external_id", flat=True)) == [
+        "acct-a-7",
+        "acct-b-7",
+    ]
+    assert sorted(
+        AccountAttribute.objects.filter(account_id=parallel_id).values_list("type", "value")
+    ) == [("device_fingerprint", "dv-a-7"), ("ip", "198.51.100.7"), ("payment_fingerprint", "pf-7")]
+    assert known_accounts().get("acct-a-7").id == parallel_id

@@ -152,6 +152,31 @@ def test_a_remembered_pair_matches_only_whole():
     )
 
 
+def test_remembered_attributes_are_found_in_any_order_and_learned_once():
+    from detection.known_accounts import KnownAccounts
+
+    ip, card, device = A("ip", "10.0.0.1"), A("payment_fingerprint", "pf-1"), A("ip", "10.0.0.2")
+    memory = KnownAccounts(limit=10)
+    generation = (1, "token", 1, 1)
+    memory.generation = generation
+    memory.learn(generation, {"a": (7, [ip, card])})
+    known = {"a": memory.get("a")}
+    # The order a batch gives them in is not the order remembered: all known still.
+    assert attributes_unknown(known, {"a": AccountIn("a", attributes=[card, ip])}) == ([], [])
+    assert attributes_unknown(known, {"a": AccountIn("a", attributes=[card])}) == ([], [])
+    assert attributes_unknown(known, {"a": AccountIn("a", attributes=[card, device])}) == (
+        [(7, device)],
+        ["a"],
+    )
+    # What a later commit teaches is added to what was remembered, each attribute once.
+    memory.learn(generation, {"a": (7, [card, device])})
+    assert set(memory.get("a").attributes()) == {ip, card, device}
+    assert len(memory.get("a").attributes()) == 3
+    # An account whose id changed (deleted and created again) forgets the old attributes.
+    memory.learn(generation, {"a": (8, [device])})
+    assert (memory.get("a").id, memory.get("a").attributes()) == (8, [device])
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_deleted_attribute_is_stored_again_by_the_next_signal_naming_it(prada):
     _ingest(prada, 1)

@@ -73,22 +73,36 @@ def stale_statistics():
 
 
 @pytest.mark.django_db
-def test_reading_accounts_stored_elsewhere_probes_each_key_once(stale_statistics):
-    names = [f"other-{n}" for n in range(1, 1001)]
-    given = [(n, t) for n in range(1, 1001) for t in TYPES]
+def test_looking_accounts_up_probes_each_key_once_and_reads_back_only_what_is_missing(
+    stale_statistics,
+):
+    # 1,000 accounts another process stored, one of whose attributes each is new here, and 500
+    # accounts nobody stored.
+    names = [f"other-{n}" for n in range(1, 1001)] + [f"new-{n}" for n in range(500)]
+    given = [(n, t, f"{t}-other-{n}") for n in range(1, 1001) for t in TYPES]
+    given += [(n, "email_domain", f"{n}.example") for n in range(1, 1001)]
+    given += [(1000 + n, "ip", f"ip-new-{n}") for n in range(1, 501)]
+    given.sort()
     params = [
         text_array(names),
-        "{" + ",".join(str(n) for n, _ in given) + "}",
-        text_array(t for _, t in given),
-        text_array(f"{t}-other-{n}" for n, t in given),
+        "{" + ",".join(str(n) for n, *_ in given) + "}",
+        text_array(t for _, t, _ in given),
+        text_array(v for *_, v in given),
     ]
     with connection.cursor() as cursor:
-        work = _work(cursor, ingestion._ACCOUNTS_STORED, params)
+        work = _work(cursor, ingestion._ACCOUNTS_LOOKUP, params)
         # A join with the attributes, as this statement once was, produced 9,000,000 rows here.
         assert work <= 8 * len(given)
-        cursor.execute(ingestion._ACCOUNTS_STORED, params)
+        cursor.execute(ingestion._ACCOUNTS_LOOKUP, params)
         rows = cursor.fetchall()
-    assert len(rows) == len(given) and all(stored for *_, stored in rows)
+    accounts = {i: account_id for i, account_id, n in rows if n is None}
+    missing = [given[n - 1] for _, _, n in rows if n is not None]
+    assert len(accounts) == len(names)
+    assert all(accounts[i] is not None for i in range(1, 1001))
+    assert all(accounts[i] is None for i in range(1001, 1501))
+    # Only the attributes not stored: not the stored ones, not those of accounts not stored.
+    assert sorted(missing) == [(n, "email_domain", f"{n}.example") for n in range(1, 1001)]
+    assert len(rows) == len(names) + 1000
 
 
 @pytest.mark.django_db
