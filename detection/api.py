@@ -28,7 +28,6 @@ from .validation import (
     MAX_BATCH,
     MAX_JSON_DEPTH,
     body_is_plain,
-    signal_checked,
     signal_validate,
     signals_decode_fast,
 )
@@ -171,7 +170,7 @@ class SignalIngest(DetectorAPIView):
         signals = signals_decode_fast(request.body)
         if signals is not None:
             plain = body_is_plain(request.body)
-            return _respond(request.auth, signals, signal_checked, plain_text=plain)
+            return _respond(request.auth, signals, None, plain_text=plain)
         items, _ = _items_from_body(request, "signals")
         return _respond(request.auth, items, signal_validate)
 

@@ -28,7 +28,7 @@ from django.utils import timezone
 from .handoff import signals_routing_request
 from .ingestion import ingest_items
 from .models import Detector, DetectorFeedState, DetectorMode, FeedPoll, RejectedSignal
-from .validation import signal_checked, signal_validate, signals_decode_fast
+from .validation import signal_validate, signals_decode_fast
 
 
 class FeedError(Exception):
@@ -115,7 +115,7 @@ def feed_page_store(*, detector: Detector, cursor: str, page: Page) -> dict | No
     if not moved:
         return None
     report, created_ids = ingest_items(
-        detector, page.signals, signal_checked if page.checked else signal_validate
+        detector, page.signals, None if page.checked else signal_validate
     )
     rejected = [e for e in report["items"] if e["status"] == "rejected"]
     if rejected:

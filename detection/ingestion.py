@@ -342,15 +342,13 @@ def _signals_store(
     unique: list[SignalIn],
     line: Callable[[SignalIn, tuple[str, ...]], str],
     race: str,
+    drawn: list[int] | None,
 ) -> tuple[dict[str, int], dict[str, tuple[str, ...]]]:
     """Store the signals not stored yet (`unique` sorted by external_id) as `line` writes them;
     returns the id of each signal this call created, by external_id, and the names of the
-    accounts of the signals it found new (_account_names: a re-sent batch computes none)."""
-    drawn = None
-    if race != CAREFUL:
-        ends = text_array({unique[0].external_id, unique[-1].external_id})
-        cursor.execute(_SIGNALS_IDS, [detector_id, ends, len(unique)])
-        drawn = cursor.fetchone()[0]
+    accounts of the signals it found new (_account_names: a re-sent batch computes none).
+    `drawn`: what _SIGNALS_IDS answered (the caller sends it with its first statement), None
+    to probe every signal."""
     if drawn is not None:
         new = unique
         ids = dict(zip([s.external_id for s in unique], drawn, strict=True))
@@ -417,9 +415,14 @@ def _ingest(detector: Detector, signals: list[SignalIn], plain_text: bool, race:
     unique = [signals[first[e]] for e in sorted(first)]
     memory = known_accounts()
     with connection.cursor() as cursor:
-        generation = memory.begin(cursor)
+        ends_probe = None
+        if race != CAREFUL:
+            ends = text_array({unique[0].external_id, unique[-1].external_id})
+            ends_probe = (_SIGNALS_IDS, [detector.pk, ends, len(unique)])
+        generation, probed = memory.begin(cursor, then=ends_probe)
         line = _signal_line_plain if plain_text else _signal_line
-        created, names = _signals_store(cursor, detector.pk, unique, line, race)
+        drawn = probed[0] if probed is not None else None
+        created, names = _signals_store(cursor, detector.pk, unique, line, race, drawn)
         if not created:
             return IngestResult(statuses)
         fresh = [s for s in unique if s.external_id in created]
@@ -446,36 +449,48 @@ def _ingest(detector: Detector, signals: list[SignalIn], plain_text: bool, race:
 def ingest_items(
     detector: Detector,
     items: list,
-    convert: Callable[[object], SignalIn],
+    convert: Callable[[object], SignalIn] | None,
     *,
     plain_text: bool = False,
 ) -> tuple[dict, list[int]]:
     """Validate every item, store the valid ones, and report on each by index (`plain_text`:
-    see signal_ingest_batch)."""
-    report: list[dict] = [{}] * len(items)
-    valid: list[SignalIn] = []
-    positions: list[int] = []
-    for index, raw in enumerate(items):
-        try:
-            signal = convert(raw)
-        except ItemErrors as exc:
-            external_id = raw.get("external_id") if isinstance(raw, dict) else None
-            report[index] = {
-                "index": index,
-                "external_id": external_id if isinstance(external_id, str) else None,
-                "status": REJECTED,
-                "errors": exc.errors,
-            }
-            continue
-        valid.append(signal)
-        positions.append(index)
+    see signal_ingest_batch). `convert` None: the items are signals checked already (the fast
+    path's), and none is rejected."""
+    rejected: list[dict] = []
+    if convert is None:
+        valid, positions = items, range(len(items))
+    else:
+        valid, positions = [], []
+        for index, raw in enumerate(items):
+            try:
+                signal = convert(raw)
+            except ItemErrors as exc:
+                external_id = raw.get("external_id") if isinstance(raw, dict) else None
+                rejected.append(
+                    {
+                        "index": index,
+                        "external_id": external_id if isinstance(external_id, str) else None,
+                        "status": REJECTED,
+                        "errors": exc.errors,
+                    }
+                )
+                continue
+            valid.append(signal)
+            positions.append(index)
     created_ids: list[int] = []
+    statuses: list[str] = []
     if valid:
         result = signal_ingest_batch(detector=detector, signals=valid, plain_text=plain_text)
-        created_ids = result.created_ids
-        for signal, index, state in zip(valid, positions, result.statuses, strict=True):
-            report[index] = {"index": index, "external_id": signal.external_id, "status": state}
-    totals = {CREATED: 0, DUPLICATE: 0, REJECTED: 0}
-    for entry in report:
-        totals[entry["status"]] += 1
+        created_ids, statuses = result.created_ids, result.statuses
+    report = [
+        {"index": index, "external_id": signal.external_id, "status": state}
+        for signal, index, state in zip(valid, positions, statuses, strict=True)
+    ]
+    if rejected:
+        report = sorted(report + rejected, key=lambda entry: entry["index"])
+    totals = {
+        CREATED: statuses.count(CREATED),
+        DUPLICATE: statuses.count(DUPLICATE),
+        REJECTED: len(rejected),
+    }
     return {**totals, "items": report}, created_ids

@@ -95,45 +95,57 @@ Generation = tuple  # (epoch, token, system identifier, database oid)
 
 
 # One round trip: the shared side of the lock, then the generation, read by a statement that
-# runs once the lock is held (the two run in order).
+# runs once the lock is held (the statements run in order), then whatever the caller sends along.
 _LOCK_AND_GENERATION = "SELECT pg_advisory_xact_lock_shared({}, {}); {}"
 
 
-def database_generation(cursor) -> Generation:
+def database_generation(cursor, then: tuple[str, list] | None = None) -> tuple[Generation, tuple]:
     """Join the ingestion side of the lock, then read the generation (starting one if the table
-    is empty)."""
-    cursor.execute(_LOCK_AND_GENERATION.format(*INGEST_LOCK, _GENERATION))
+    is empty). `then`, a statement and its parameters, runs in the same round trip, after the
+    lock is held; its first row comes back beside the generation (None without `then`)."""
+    statement = _LOCK_AND_GENERATION.format(*INGEST_LOCK, _GENERATION)
+    if then is None:
+        cursor.execute(statement)
+    else:
+        cursor.execute(f"{statement}; {then[0]}", then[1])
     cursor.nextset()
     generation = cursor.fetchone()
+    following = None
+    if then is not None:
+        cursor.nextset()
+        following = cursor.fetchone()
     if generation[1] is None:
         cursor.execute(_GENERATION_START)
         cursor.execute(_GENERATION)
         generation = cursor.fetchone()
-    return tuple(generation)
+    return tuple(generation), following
 
 
 class KnownAccounts:
     def __init__(self, limit: int):
         self.limit = limit
         self.generation: Generation | None = None
-        self.accounts: dict[bytes, Known] = {}
+        # By external id, as the batch's text: a key made per lookup (bytes, say) costs an
+        # allocation and a hash each time, where the batch's strings hash once.
+        self.accounts: dict[str, Known] = {}
         self.lock = threading.Lock()
 
-    def begin(self, cursor) -> Generation:
-        """Join the ingestion side of the lock, then check the generation; returns it."""
-        generation = database_generation(cursor)
+    def begin(self, cursor, then: tuple[str, list] | None = None) -> tuple[Generation, tuple]:
+        """Join the ingestion side of the lock, then check the generation; returns it, and the
+        first row of `then` (database_generation)."""
+        generation, following = database_generation(cursor, then)
         with self.lock:
             if generation != self.generation:
                 self.accounts = {}
                 self.generation = generation
-        return generation
+        return generation, following
 
     def get(self, external_id: str) -> Known | None:
-        return self.accounts.get(external_id.encode())
+        return self.accounts.get(external_id)
 
     def get_many(self, external_ids: Iterable[str]) -> dict[str, Known | None]:
         get = self.accounts.get
-        return {e: get(e.encode()) for e in external_ids}
+        return {e: get(e) for e in external_ids}
 
     def learn(self, generation: Generation, stored: dict[str, tuple[int, list[Attribute]]]):
         """After a commit: these accounts exist with (at least) these attributes."""
@@ -143,11 +155,10 @@ class KnownAccounts:
             if len(self.accounts) + len(stored) > self.limit:
                 self.accounts = {}
             for external_id, (account_id, attributes) in stored.items():
-                key = external_id.encode()
-                seen = self.accounts.get(key)
+                seen = self.accounts.get(external_id)
                 if seen is not None and seen.id == account_id:
                     attributes = [*seen.attributes(), *attributes]
-                self.accounts[key] = Known(account_id, attributes)
+                self.accounts[external_id] = Known(account_id, attributes)
 
 
 _memories: dict[tuple, KnownAccounts] = {}

@@ -71,6 +71,11 @@ def test_valid_items_are_stored_beside_rejected_ones(post_signals, prada):
     assert response.status_code == 201
     body = response.json()
     assert (body["created"], body["rejected"]) == (2, 1)
+    assert [(i["index"], i["status"]) for i in body["items"]] == [
+        (0, "created"),
+        (1, "rejected"),
+        (2, "created"),
+    ]
     assert body["items"][1] == {
         "index": 1,
         "external_id": "sig-000001",
