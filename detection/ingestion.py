@@ -2,21 +2,22 @@
 
 One transaction per batch, a fixed number of round trips whatever its size:
 
-1. one statement hands out ids for the signals if the first and the last are not stored (a new
-   batch), else finds which are stored already (one probe of the unique index each) and hands
-   out ids for the others; the new ones are then copied straight into their table, as a raw
-   COPY would: a re-send stops at the probe, and new signals are written once, not staged
-   first. The unique constraint on (detector, external_id) is what makes this exact, and
-   re-sending harmless, including from eight threads at once: if one of them is stored (by a
-   parallel batch since the probe, or in the middle of a batch taken to be new), the COPY fails
-   on it, the batch's transaction is rolled back (to a savepoint within a larger transaction)
-   and the signals go through a temporary table and ON CONFLICT DO NOTHING, whose RETURNING
-   tells which this request created (the rest someone had already stored, and they touch
-   nothing more);
+1. one statement (sent with the lock and the generation check, in one round trip) hands out ids
+   for the signals if the first and the last are not stored (a new batch), else finds which are
+   stored already (one probe of the unique index each) and hands out ids for the others; the new
+   ones are then copied straight into their table, as a raw COPY would: a re-send stops at the
+   probe, and new signals are written once, not staged first. The unique constraint on
+   (detector, external_id) is what makes this exact, and re-sending harmless, including from
+   eight threads at once: if one of them is stored (by a parallel batch since the probe, or in
+   the middle of a batch taken to be new), the COPY fails on it, the batch's transaction is
+   rolled back (to a savepoint within a larger transaction) and the signals go through a
+   temporary table and ON CONFLICT DO NOTHING, whose RETURNING tells which this request created
+   (the rest someone had already stored, and they touch nothing more);
 2. the accounts the created signals name that this process does not know (known_accounts.py)
-   are inserted from arrays (one a column) with ON CONFLICT DO NOTHING; RETURNING tells which
-   this transaction created, and one probe each finds the ids of the others and which of the
-   attributes given them are stored;
+   are looked up (one probe each): the id of each stored one and which of the attributes given
+   it are not stored; those not stored are inserted from arrays (one a column) with ON CONFLICT
+   DO NOTHING, whose RETURNING tells which this transaction created (any other was stored by a
+   parallel batch since the lookup, and is looked up again);
 3. the attributes of accounts created here are new by construction, and are copied straight
    into their table; attributes not stored yet of other accounts are inserted from arrays with
    ON CONFLICT DO NOTHING;
