@@ -23,19 +23,22 @@ changes before it writes. So what a holder read about its clusters' members stay
 commits, and a writer merging two clusters waits for whoever is acting on either.
 """
 
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from core.locks import CLUSTER_STRIPE, CLUSTER_WRITERS, advisory_xact_lock_many
 
 from .models import CLUSTERING_STRENGTHS, effective_weights
+
+log = logging.getLogger(__name__)
 
 # The lock "cluster N is being acted on" (core.locks.CLUSTER_STRIPE) has the cluster id folded
 # into a fixed number of stripes as its second key, so that a full recompute changing every
@@ -438,8 +441,15 @@ def _read_accounts(cursor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def _read_beside(snapshot: str, work: list[tuple[str, int]], lock: threading.Lock):
     """The helper's half of a parallel read, on a connection of its own (this thread's) that
     sees exactly the snapshot the main connection exported: the accounts and memberships, then
-    linking types from the shared list."""
+    linking types from the shared list. None, having taken nothing from the list, if no
+    connection can be had (the server's or the role's connection limit, say): the caller then
+    reads it all."""
     try:
+        try:
+            connection.ensure_connection()
+        except DatabaseError as exc:
+            log.warning("cluster recompute: no second connection (%s); reading on one", exc)
+            return None
         with transaction.atomic(), connection.cursor() as wrapper:
             cursor = wrapper.cursor
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
@@ -458,8 +468,9 @@ def _read_graph(outermost: bool) -> _Graph:
     that share one snapshot (pg_export_snapshot): a helper thread reads the accounts and
     memberships while this connection starts on the linking values, and both then take the
     remaining linking types one at a time. On two cores the read takes about the time of the
-    larger half instead of the sum. Inside a caller's transaction a second connection would not
-    see what that transaction wrote, so the read stays on this connection."""
+    larger half instead of the sum. If no second connection can be had, this connection reads
+    it all. Inside a caller's transaction a second connection would not see what that
+    transaction wrote, so the read stays on this connection."""
     params = link_params()
     work = list(zip(params["types"], params["limits"], strict=True))
     lock = threading.Lock()
@@ -479,7 +490,11 @@ def _read_graph(outermost: bool) -> _Graph:
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cluster-read") as pool:
                 beside = pool.submit(_read_beside, snapshot, work, lock)
                 links = _read_types(cursor, work, lock)
-                accounts, theirs = beside.result()
+                helped = beside.result()
+            if helped is None:  # no second connection: the accounts too, on this one
+                accounts = _read_accounts(cursor)
+            else:
+                accounts, theirs = helped
                 links += theirs
     account_ids, member_ids, member_clusters = accounts
     return _Graph(account_ids, Links.joined(links), member_ids, member_clusters)

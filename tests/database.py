@@ -85,10 +85,10 @@ def app_login_url() -> str:
     return f"postgres://{role_names()[1]}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def superuser_connect() -> psycopg.Connection:
-    """A connection of the superuser's own to the test database (autocommit), e.g. to watch
-    other sessions in pg_stat_activity."""
-    return _connect(connection.settings_dict["NAME"])
+def superuser_connect(database: str | None = None) -> psycopg.Connection:
+    """A connection of the superuser's own (autocommit) to the test database, or to another one
+    of the server, e.g. to watch other sessions in pg_stat_activity."""
+    return _connect(database or connection.settings_dict["NAME"])
 
 
 def app_login_connect() -> psycopg.Connection:

@@ -85,3 +85,29 @@ def test_the_helper_reads_the_snapshot_it_is_given_not_a_later_commit():
     assert late not in accounts.tolist()
     holders = np.concatenate([part.holders for part in links]).tolist()
     assert late not in holders
+
+
+def test_without_a_second_connection_the_read_is_done_on_one(caplog):
+    """The server refuses the helper's connection (here: the database takes no new ones, as
+    when a connection limit is reached): the recompute reads everything on its own connection
+    instead of failing."""
+    from ..database import superuser_connect
+
+    for group in range(3):
+        for i in range(3):
+            account_with(("payment_fingerprint", f"pf-{group}"), ("ip", f"10.1.{group}.{i}"))
+    connection.ensure_connection()  # this one is open before the door closes
+    name = connection.settings_dict["NAME"]
+    with superuser_connect("postgres") as admin:
+        admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+        try:
+            with caplog.at_level("WARNING", logger="accounts.clustering"):
+                alone = _read_graph(outermost=True)
+        finally:
+            admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
+    assert "no second connection" in caplog.text
+    single = _read_graph(outermost=False)
+    assert alone.accounts.tolist() == single.accounts.tolist()
+    assert sorted(alone.links.holders.tolist()) == sorted(single.links.holders.tolist())
+    assert _partition(alone) == _partition(single)
+    assert len(_partition(alone)) == 3
