@@ -476,13 +476,13 @@ def _read_graph(outermost: bool) -> _Graph:
     lock = threading.Lock()
     with transaction.atomic(), connection.cursor() as wrapper:
         cursor = wrapper.cursor
+        if outermost:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute("SET LOCAL work_mem = '64MB'")
         if not outermost:
-            cursor.execute("SET LOCAL work_mem = '64MB'")
             accounts = _read_accounts(cursor)
             links = _read_types(cursor, work, lock)
         else:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            cursor.execute("SET LOCAL work_mem = '64MB'")
             cursor.execute("SELECT pg_export_snapshot()")
             (snapshot,) = cursor.fetchone()
             # The helper must be done before this transaction ends: the snapshot lives only as

@@ -99,7 +99,9 @@ Generation = tuple  # (epoch, token, system identifier, database oid)
 _LOCK_AND_GENERATION = "SELECT pg_advisory_xact_lock_shared({}, {}); {}"
 
 
-def database_generation(cursor, then: tuple[str, list] | None = None) -> tuple[Generation, tuple]:
+def database_generation(
+    cursor, then: tuple[str, list] | None = None
+) -> tuple[Generation, tuple | None]:
     """Join the ingestion side of the lock, then read the generation (starting one if the table
     is empty). `then`, a statement and its parameters, runs in the same round trip, after the
     lock is held; its first row comes back beside the generation (None without `then`)."""
@@ -130,7 +132,9 @@ class KnownAccounts:
         self.accounts: dict[str, Known] = {}
         self.lock = threading.Lock()
 
-    def begin(self, cursor, then: tuple[str, list] | None = None) -> tuple[Generation, tuple]:
+    def begin(
+        self, cursor, then: tuple[str, list] | None = None
+    ) -> tuple[Generation, tuple | None]:
         """Join the ingestion side of the lock, then check the generation; returns it, and the
         first row of `then` (database_generation)."""
         generation, following = database_generation(cursor, then)
