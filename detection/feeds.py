@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from .handoff import signals_routing_request
 from .ingestion import ingest_items
+from .known_accounts import known_accounts
 from .models import Detector, DetectorFeedState, DetectorMode, FeedPoll, RejectedSignal
 from .validation import signal_validate, signals_decode_fast
 
@@ -52,7 +53,7 @@ _page_cursor = msgspec.json.Decoder(_PageCursor).decode
 def _page_fast(content: bytes) -> Page | None:
     """A page of plain, valid signals, decoded and checked in one pass as pushed batches are
     (validation.signals_decode_fast); None to read it the slow way, which decides."""
-    signals = signals_decode_fast(content)
+    signals = signals_decode_fast(content, known_accounts().wire)
     if signals is None:
         return None
     try:

@@ -42,7 +42,7 @@ from core.pgcopy import copy_text, text_array, time_array
 
 from .known_accounts import Known, KnownAccounts, attributes_unknown, known_accounts
 from .models import Detector
-from .validation import AccountIn, Attribute, ItemErrors, SignalIn
+from .validation import AccountIn, Attribute, ItemErrors, SignalIn, attributes_of
 
 CREATED = "created"
 DUPLICATE = "duplicate"
@@ -176,7 +176,7 @@ def _merge_accounts(signals: list[SignalIn]) -> dict[str, AccountIn]:
             seen = merged.get(account.external_id)
             if seen is None:
                 merged[account.external_id] = account
-            elif account.attributes and account.attributes != seen.attributes:
+            elif account.attributes != seen.attributes and attributes_of(account):
                 merged[account.external_id] = AccountIn(
                     external_id=seen.external_id,
                     name=seen.name,
@@ -184,7 +184,7 @@ def _merge_accounts(signals: list[SignalIn]) -> dict[str, AccountIn]:
                     organisation=seen.organisation,
                     country=seen.country,
                     signup_at=seen.signup_at,
-                    attributes=list(dict.fromkeys(seen.attributes + account.attributes)),
+                    attributes=list(dict.fromkeys(attributes_of(seen) + attributes_of(account))),
                 )
     return merged
 
@@ -194,7 +194,9 @@ def _accounts_lookup(
 ) -> tuple[dict[str, tuple[int, list[Attribute]]], list[str]]:
     """Of `names`, the stored accounts, each with its id and the attributes given it here that
     are not stored yet; and the names of those not stored."""
-    given = [(n, x) for n, e in enumerate(names, 1) for x in dict.fromkeys(accounts[e].attributes)]
+    given = [
+        (n, x) for n, e in enumerate(names, 1) for x in dict.fromkeys(attributes_of(accounts[e]))
+    ]
     cursor.execute(
         _ACCOUNTS_LOOKUP,
         [
@@ -221,7 +223,7 @@ def _accounts_lookup(
 
 def _store_accounts(
     cursor, accounts: dict[str, AccountIn], memory: KnownAccounts, plain_text: bool
-) -> tuple[dict[str, int], dict[str, tuple[int, list[Attribute]]]]:
+) -> tuple[dict[str, int], dict[str, tuple[int, AccountIn]]]:
     """Store the accounts the created signals name and the attributes not yet stored. Returns
     every account's id, and what the batch teaches the memory once it commits."""
     seen: dict[str, Known | None] = memory.get_many(accounts)
@@ -265,15 +267,15 @@ def _store_accounts(
             "".join(
                 f"{account_id}\t{x.type}\t{x.value if plain_text else copy_text(x.value)}\tnow\n"
                 for e, account_id in created.items()
-                for x in dict.fromkeys(accounts[e].attributes)
+                for x in dict.fromkeys(attributes_of(accounts[e]))
             ),
         )
-    learned = {e: (account_id, accounts[e].attributes) for e, account_id in created.items()}
+    learned = {e: (account_id, accounts[e]) for e, account_id in created.items()}
     rows, changed = attributes_unknown(remembered, accounts)
     for e in changed:
-        learned[e] = (ids[e], accounts[e].attributes)
+        learned[e] = (ids[e], accounts[e])
     for e, (account_id, missing) in stored_elsewhere.items():
-        learned[e] = (account_id, accounts[e].attributes)
+        learned[e] = (account_id, accounts[e])
         rows += [(account_id, x) for x in missing]
     if rows:
         cursor.execute(

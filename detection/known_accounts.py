@@ -25,12 +25,13 @@ generation it does not know and starts from nothing."""
 import threading
 from collections.abc import Iterable
 
+import msgspec
 from django.conf import settings
 from django.db import connection
 
 from core.locks import ACCOUNTS_INGEST
 
-from .validation import AccountIn, Attribute
+from .validation import AccountIn, Attribute, attributes_of, attributes_wire
 
 # Two-key advisory lock "ingestion against deletion of accounts" (the trigger of migration 0009
 # takes its exclusive side).
@@ -41,15 +42,22 @@ class Known:
     """One remembered account: its id, and its attributes packed into one string (NUL-separated
     type and value, pairs separated by two NULs; validation lets no NUL into either, and no
     value is empty, so a pair can only match whole). A few objects per account instead of dozens,
-    none of them borrowed from a parsed batch, keep a worker's memory flat."""
+    none of them borrowed from a parsed batch, keep a worker's memory flat.
 
-    __slots__ = ("id", "packed")
+    `wire`: the JSON text of the attributes as a batch last sent them (a copy, not a slice of
+    that batch's body), or None. Every attribute it holds is stored, and the fast path found it
+    valid: a batch that sends the very same text sends nothing new (validation.attributes_of)."""
 
-    def __init__(self, account_id: int, attributes: Iterable[Attribute]):
+    __slots__ = ("id", "packed", "wire")
+
+    def __init__(
+        self, account_id: int, attributes: Iterable[Attribute], wire: msgspec.Raw | None = None
+    ):
         self.id = account_id
         self.packed = (
             "\0\0" + "\0\0".join(sorted({f"{x.type}\0{x.value}" for x in attributes})) + "\0\0"
         )
+        self.wire = wire
 
     def attributes(self) -> list[Attribute]:
         return [Attribute(*p.split("\0")) for p in self.packed.strip("\0").split("\0\0") if p]
@@ -64,9 +72,12 @@ def attributes_unknown(
     rows: list[tuple[int, Attribute]] = []
     changed: list[str] = []
     for external_id, remembered in known.items():
+        account = accounts[external_id]
+        if account.attributes == remembered.wire:
+            continue  # the very text of attributes stored already (Known)
         packed = remembered.packed
         before = len(rows)
-        for x in accounts[external_id].attributes:
+        for x in attributes_of(account):
             if f"\0\0{x.type}\0{x.value}\0\0" not in packed:
                 rows.append((remembered.id, x))
         if len(rows) != before:
@@ -151,18 +162,30 @@ class KnownAccounts:
         get = self.accounts.get
         return {e: get(e) for e in external_ids}
 
-    def learn(self, generation: Generation, stored: dict[str, tuple[int, list[Attribute]]]):
-        """After a commit: these accounts exist with (at least) these attributes."""
+    def wire(self, external_id: str) -> msgspec.Raw | None:
+        """The JSON text of attributes known to be stored for the account (Known.wire)."""
+        known = self.accounts.get(external_id)
+        return None if known is None else known.wire
+
+    def learn(self, generation: Generation, stored: dict[str, tuple[int, AccountIn]]):
+        """After a commit: these accounts (by external id, with their ids) exist with (at least)
+        these attributes."""
         with self.lock:
             if generation != self.generation:
                 return
             if len(self.accounts) + len(stored) > self.limit:
                 self.accounts = {}
-            for external_id, (account_id, attributes) in stored.items():
+            for external_id, (account_id, account) in stored.items():
+                attributes = attributes_of(account)
+                wire = attributes_wire(account)
                 seen = self.accounts.get(external_id)
                 if seen is not None and seen.id == account_id:
                     attributes = [*seen.attributes(), *attributes]
-                self.accounts[external_id] = Known(account_id, attributes)
+                    if wire is None:
+                        wire = seen.wire
+                self.accounts[external_id] = Known(
+                    account_id, attributes, None if wire is None else wire.copy()
+                )
 
 
 _memories: dict[tuple, KnownAccounts] = {}

@@ -5,6 +5,7 @@ every one of them, so it must cost microseconds. Each item yields either a `Sign
 list of its field errors; an invalid item never reaches the database."""
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
@@ -470,7 +471,54 @@ def signal_validate(raw) -> SignalIn:
 # path accepts only what the slow path accepts, and stores the same values.
 
 
-_FastItems = Annotated[list[SignalIn], msgspec.Meta(min_length=1, max_length=MAX_BATCH)]
+class Attributes(list):
+    """An account's attributes as the fast path decoded them, with the JSON text they were
+    decoded from (`wire`), which KnownAccounts remembers (attributes_of)."""
+
+    __slots__ = ("wire",)
+
+
+class _AccountWire(AccountIn, gc=False):
+    """An account as the fast path decodes it: its attributes left as the JSON text sent (a
+    slice of the body), and decoded only where that text is not one this process has stored
+    already (signals_decode_fast, attributes_of)."""
+
+    attributes: msgspec.Raw = msgspec.Raw(b"[]")
+
+
+class _SignalWire(SignalIn, gc=False):
+    accounts: Annotated[
+        list[_text_type(MAX_EXTERNAL_ID, 1) | _AccountWire],
+        msgspec.Meta(max_length=MAX_ACCOUNTS_PER_SIGNAL),
+    ] = []
+
+
+_decode_attribute_lists = msgspec.json.Decoder(
+    list[Annotated[list[Attribute], msgspec.Meta(max_length=MAX_ATTRIBUTES_PER_ACCOUNT)]]
+).decode
+
+
+def attributes_of(account: AccountIn) -> list[Attribute]:
+    """An account's attributes as a list. The fast path leaves them as the JSON text sent where
+    it is the very text of attributes this process has stored (signals_decode_fast): such text
+    was decoded and found valid before, so decoding it again cannot fail."""
+    attributes = account.attributes
+    if type(attributes) is msgspec.Raw:
+        decoded = Attributes(_decode_attribute_lists(b"[" + bytes(attributes) + b"]")[0])
+        decoded.wire = attributes
+        account.attributes = attributes = decoded
+    return attributes
+
+
+def attributes_wire(account: AccountIn) -> msgspec.Raw | None:
+    """The JSON text an account's attributes came as (fast path), None if unknown."""
+    attributes = account.attributes
+    if type(attributes) is msgspec.Raw:
+        return attributes
+    return getattr(attributes, "wire", None)
+
+
+_FastItems = Annotated[list[_SignalWire], msgspec.Meta(min_length=1, max_length=MAX_BATCH)]
 
 
 class _FastBatch(msgspec.Struct):
@@ -525,8 +573,17 @@ def body_is_plain(body: bytes) -> bool:
     return not (b"\\" in body or b"\t" in body or b"\n" in body or b"\r" in body)
 
 
-def signals_decode_fast(body: bytes) -> list[SignalIn] | None:
-    """A body of plain, valid signals as SignalIn objects; None to take the slow path."""
+def signals_decode_fast(
+    body: bytes, stored: Callable[[str], msgspec.Raw | None] | None = None
+) -> list[SignalIn] | None:
+    """A body of plain, valid signals as SignalIn objects; None to take the slow path.
+
+    `stored` (KnownAccounts.wire): for an account's external id, the JSON text of attributes
+    this process knows to be stored for it, or None. An account whose attributes come as that
+    very text keeps them as the text (no attribute of it can be new, and it was found valid
+    when it was decoded before): a campaign names the same accounts with the same attributes
+    in batch after batch, and decoding them was half the cost of decoding a batch. All other
+    attributes are decoded, and checked, here, in one call for the batch."""
     # A \u escape begins with a backslash: one byte is found far faster than two (0.45 ms of
     # a 600 kB batch), and most bodies have none.
     if b"\\" in body and b"\\u" in body:
@@ -535,6 +592,7 @@ def signals_decode_fast(body: bytes) -> list[SignalIn] | None:
         first = body.lstrip()[:1]
         signals = _decode_batch(body).signals if first == b"{" else _decode_items(body)
         errors: list = []
+        undecoded: list[_AccountWire] = []
         latest = datetime.now(UTC) + _future_skew()
         for s in signals:
             s.observed_at = observed = _time_utc(s.observed_at)
@@ -553,12 +611,22 @@ def signals_decode_fast(body: bytes) -> list[SignalIn] | None:
                     continue
                 if a.external_id.isspace():
                     raise _NotFast
+                if stored is None or stored(a.external_id) != a.attributes:
+                    undecoded.append(a)
                 if a.country:
                     a.country = a.country.upper()
                 if a.signup_at is not None:
                     a.signup_at = parse_time(a.signup_at, "", errors, required=False)
             if errors:
                 raise _NotFast
+        if undecoded:
+            texts = _decode_attribute_lists(
+                b"[" + b",".join([a.attributes for a in undecoded]) + b"]"
+            )
+            for a, attributes in zip(undecoded, texts, strict=True):
+                decoded = Attributes(attributes)
+                decoded.wire = a.attributes
+                a.attributes = decoded
     except (
         msgspec.ValidationError,
         msgspec.DecodeError,

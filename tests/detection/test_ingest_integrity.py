@@ -1,6 +1,9 @@
 """The hot path's integrity: delete-side triggers instead of insert-side foreign keys, and the
 per-process memory of known accounts, forgotten whenever an account or attribute is deleted."""
 
+import json
+
+import msgspec
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -10,7 +13,7 @@ from accounts.models import Account, AccountAttribute
 from detection.ingestion import signal_ingest_batch
 from detection.known_accounts import Known, attributes_unknown, known_accounts
 from detection.models import Signal, SignalAccount
-from detection.validation import AccountIn, signal_validate
+from detection.validation import AccountIn, signal_validate, signals_decode_fast
 from detection.validation import Attribute as A
 from ops.integrity import integrity_sweep
 
@@ -21,6 +24,10 @@ from .conftest import signal_json
 def _ingest(detector, *numbers, **overrides):
     signals = [signal_validate(signal_json(n, **overrides)) for n in numbers]
     return signal_ingest_batch(detector=detector, signals=signals)
+
+
+def _account(external_id: str, *attributes: A) -> AccountIn:
+    return AccountIn(external_id, attributes=list(attributes))
 
 
 def _sql(statement, params=()):
@@ -159,7 +166,7 @@ def test_remembered_attributes_are_found_in_any_order_and_learned_once():
     memory = KnownAccounts(limit=10)
     generation = (1, "token", 1, 1)
     memory.generation = generation
-    memory.learn(generation, {"a": (7, [ip, card])})
+    memory.learn(generation, {"a": (7, _account("a", ip, card))})
     known = {"a": memory.get("a")}
     # The order a batch gives them in is not the order remembered: all known still.
     assert attributes_unknown(known, {"a": AccountIn("a", attributes=[card, ip])}) == ([], [])
@@ -169,11 +176,11 @@ def test_remembered_attributes_are_found_in_any_order_and_learned_once():
         ["a"],
     )
     # What a later commit teaches is added to what was remembered, each attribute once.
-    memory.learn(generation, {"a": (7, [card, device])})
+    memory.learn(generation, {"a": (7, _account("a", card, device))})
     assert set(memory.get("a").attributes()) == {ip, card, device}
     assert len(memory.get("a").attributes()) == 3
     # An account whose id changed (deleted and created again) forgets the old attributes.
-    memory.learn(generation, {"a": (8, [device])})
+    memory.learn(generation, {"a": (8, _account("a", device))})
     assert (memory.get("a").id, memory.get("a").attributes()) == (8, [device])
 
 
@@ -208,13 +215,16 @@ def test_the_memory_forgets_everything_when_full_and_ignores_a_stale_generation(
     now, before = (5, "token", 1, 1), (4, "token", 1, 1)
     memory = KnownAccounts(limit=3)
     memory.generation = now
-    memory.learn(now, {"a": (1, [A("ip", "x")]), "b": (2, [])})
-    memory.learn(before, {"c": (3, [])})  # taught under a generation since passed: not believed
+    memory.learn(now, {"a": (1, _account("a", A("ip", "x"))), "b": (2, _account("b"))})
+    # Taught under a generation since passed: not believed.
+    memory.learn(before, {"c": (3, _account("c"))})
     assert memory.get("c") is None and memory.get("a").id == 1
-    memory.learn(now, {"a": (1, [A("asn", "y")])})  # what it knew of "a" is kept, with the new
+    # What it knew of "a" is kept, with the new.
+    memory.learn(now, {"a": (1, _account("a", A("asn", "y")))})
     both = AccountIn("a", attributes=[A("ip", "x"), A("asn", "y")])
     assert attributes_unknown({"a": memory.get("a")}, {"a": both}) == ([], [])
-    memory.learn(now, {"c": (3, []), "d": (4, [])})  # past the limit: starts over
+    # Past the limit: starts over.
+    memory.learn(now, {"c": (3, _account("c")), "d": (4, _account("d"))})
     assert memory.get("a") is None and memory.get("d").id == 4
 
 
@@ -234,3 +244,103 @@ def test_an_emptied_generation_table_makes_every_process_forget(prada):
     assert memory.generation[1:] != before[1:]  # a new token, not only a new epoch
     assert memory.get("acct-a-1") is None  # learned in the old generation: forgotten
     assert memory.get("acct-a-2").id == Account.objects.get(external_id="acct-a-2").pk
+
+
+def _body(*signals: dict) -> bytes:
+    return json.dumps({"signals": list(signals)}).encode()
+
+
+def _stored_attributes(external_id: str) -> set[tuple[str, str]]:
+    return set(
+        AccountAttribute.objects.filter(account__external_id=external_id).values_list(
+            "type", "value"
+        )
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_attributes_sent_as_stored_are_left_as_text_and_anything_else_is_decoded(prada):
+    """The fast path leaves an account's attributes undecoded only where their JSON text is the
+    very text this process stored for it; any other text is decoded, checked and stored."""
+    memory = known_accounts()
+    first = signal_json(1)
+    signals = signals_decode_fast(_body(first), memory.wire)
+    assert type(signals[0].accounts[0].attributes) is not msgspec.Raw  # not known yet
+    signal_ingest_batch(detector=prada, signals=signals)
+    stored = _stored_attributes("acct-a-1")
+    assert memory.wire("acct-a-1") is not None
+
+    # The same accounts with the same attributes: left as text, nothing new, linked alike.
+    again = signals_decode_fast(_body(signal_json(2, accounts=first["accounts"])), memory.wire)
+    assert type(again[0].accounts[0].attributes) is msgspec.Raw
+    result = signal_ingest_batch(detector=prada, signals=again)
+    assert result.created == 1 and _stored_attributes("acct-a-1") == stored
+    linked = Signal.objects.get(external_id="sig-000002").accounts.values_list("external_id")
+    assert sorted(linked) == [("acct-a-1",), ("acct-b-1",)]
+
+    # One attribute more (other text): decoded, and the new attribute stored.
+    grown = json.loads(json.dumps(first["accounts"]))
+    grown[0]["attributes"].append({"type": "asn", "value": "AS64500"})
+    more = signals_decode_fast(_body(signal_json(3, accounts=grown)), memory.wire)
+    assert type(more[0].accounts[0].attributes) is not msgspec.Raw
+    signal_ingest_batch(detector=prada, signals=more)
+    assert _stored_attributes("acct-a-1") == stored | {("asn", "AS64500")}
+
+    # Text that is not what was stored is checked, even for a remembered account: an invalid
+    # attribute sends the batch to the slow path, which names the field.
+    bad = json.loads(json.dumps(first["accounts"]))
+    bad[0]["attributes"][0]["type"] = "not-a-type"
+    assert signals_decode_fast(_body(signal_json(4, accounts=bad)), memory.wire) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_attributes_left_as_text_are_stored_if_the_memory_is_dropped_before_the_batch(prada):
+    """Between decoding a batch and storing it, the memory may be dropped (a deletion, a new
+    database generation): attributes left as text are then decoded and stored as any others."""
+    memory = known_accounts()
+    first = signal_json(1)
+    signal_ingest_batch(detector=prada, signals=signals_decode_fast(_body(first), memory.wire))
+    again = signals_decode_fast(_body(signal_json(2, accounts=first["accounts"])), memory.wire)
+    assert type(again[0].accounts[0].attributes) is msgspec.Raw
+    AccountAttribute.objects.filter(account__external_id="acct-a-1").delete()  # drops the memory
+    signal_ingest_batch(detector=prada, signals=again)
+    assert _stored_attributes("acct-a-1") == {
+        (a["type"], a["value"]) for a in first["accounts"][0]["attributes"]
+    }
+    assert not list(integrity_sweep())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_remembered_account_pushed_with_an_invalid_attribute_is_refused_by_name(
+    prada, post_signals
+):
+    first = signal_json(1)
+    assert post_signals({"signals": [first]}, prada.token).status_code == 201
+    bad = json.loads(json.dumps(first["accounts"]))
+    bad[0]["attributes"][1]["value"] = ""
+    response = post_signals({"signals": [signal_json(2, accounts=bad)]}, prada.token)
+    assert response.status_code == 422
+    assert response.json()["items"][0]["errors"][0]["field"] == "accounts[0].attributes[1].value"
+    assert not Signal.objects.filter(external_id="sig-000002").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_attributes_left_as_text_are_checked_against_what_the_memory_learned_since(prada):
+    """Decoded when the memory knew the text; then an attribute is deleted (the memory drops
+    everything) and another batch teaches it other text for the account, without that
+    attribute. Storing the first batch finds the attribute missing and stores it again."""
+    memory = known_accounts()
+    first = signal_json(1)
+    signal_ingest_batch(detector=prada, signals=signals_decode_fast(_body(first), memory.wire))
+    waiting = signals_decode_fast(_body(signal_json(2, accounts=first["accounts"])), memory.wire)
+    assert type(waiting[0].accounts[0].attributes) is msgspec.Raw
+    AccountAttribute.objects.filter(account__external_id="acct-a-1", value="pf-1").delete()
+    fewer = json.loads(json.dumps(first["accounts"]))
+    del fewer[0]["attributes"][0]  # the payment fingerprint pf-1
+    signal_ingest_batch(
+        detector=prada, signals=signals_decode_fast(_body(signal_json(3, accounts=fewer)))
+    )
+    assert memory.wire("acct-a-1") is not None
+    assert ("payment_fingerprint", "pf-1") not in _stored_attributes("acct-a-1")
+    signal_ingest_batch(detector=prada, signals=waiting)
+    assert ("payment_fingerprint", "pf-1") in _stored_attributes("acct-a-1")
